@@ -19,8 +19,7 @@ if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; the
     log "Python environment .venv is up to date"
 else
     if ! "$python" -c 'import ensurepip, venv' 2>/dev/null; then
-        log "installing python3-venv with apt"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+        "$repo/scripts/apt-install.sh" python3-venv
     fi
     log "creating .venv with $("$python" --version) from requirements.txt"
     rm -rf "$venv"

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# (docker import cannot set STOPSIGNAL: containers set stop_signal SIGRTMIN+3.)
 # Build the test images sysfix/debian12 and sysfix/debian13 from Debian
 # packages: debootstrap (minbase) from the mirror this machine's apt uses, then
 # every package in images/packages.txt, then `docker import`.
@@ -7,7 +6,8 @@
 # No container registry is needed. Each image carries the label
 # org.sysfix.recipe = sha256 of its recipe (this script, images/packages.txt,
 # images/customize.sh and the Debian suite); an image whose label matches is
-# not rebuilt.
+# not rebuilt. (docker import cannot set STOPSIGNAL: the containers are
+# started with stop_signal SIGRTMIN+3, which systemd expects.)
 #
 # Usage: scripts/build-images.sh [debian12] [debian13]   (default: both)
 # Environment:
@@ -41,7 +41,7 @@ detect_mirror() {
         return
     fi
     local codename files mirror
-    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+    codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null | tr -d '"')
     [ -n "$codename" ] || die "cannot read VERSION_CODENAME from /etc/os-release; set SYSFIX_DEBIAN_MIRROR"
     files=$(ls /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
     [ -n "$files" ] || die "no apt sources found; set SYSFIX_DEBIAN_MIRROR"
@@ -149,10 +149,7 @@ cleanup_rootfs() {
 main() {
     [ "$(id -u)" -eq 0 ] || die "building images needs root (debootstrap, chroot)"
     command -v docker >/dev/null || die "docker is missing; run scripts/ensure-docker.sh first"
-    if ! command -v debootstrap >/dev/null; then
-        log "installing debootstrap with apt"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-    fi
+    "$here/apt-install.sh" debootstrap
     local targets=("$@")
     [ ${#targets[@]} -gt 0 ] || targets=(debian12 debian13)
     local t

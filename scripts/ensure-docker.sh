@@ -26,11 +26,8 @@ if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; 
         exit 1
     fi
     log "installing docker.io with apt (dockerd or docker missing)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # --no-install-recommends: the engine alone; we do not want apparmor or
-    # cgroupfs-mount pulled in on a CI machine.
-    apt-get install -y -qq --no-install-recommends docker.io >/dev/null
+    # Without recommends: the engine alone, no apparmor or cgroupfs-mount.
+    "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" docker.io
     log "installed $(dockerd --version)"
 fi
 

@@ -17,7 +17,7 @@ description:
     can tell whether a drop-in about to be created would be overridden by a file read after it.
   - Changes nothing.
 author:
-  - sysfix.hardening contributors
+  - sysfix.hardening maintainers (@sysfix)
 options:
   keys:
     description:
@@ -37,8 +37,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: The module only reads, so check mode runs it unchanged.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
 notes:
   - Glob keys (C(net.ipv4.conf.*.rp_filter)) are applied to every key they match, in file order.
   - Without systemd-sysctl (a host not booted by systemd) RV(available) is false and nothing is judged.
@@ -120,7 +122,7 @@ def main():
     if rc != 0:
         module.fail_json(msg="systemd-sysctl --cat-config failed: %s" % err.strip(), rc=rc)
 
-    files = split_cat_config(out, lambda path: os.path.isfile(path))
+    files = split_cat_config(out, os.path.isfile)
     values = boot_values(files, keys, dropin, settings if dropin else None)
     result.update(
         available=True,

@@ -17,14 +17,15 @@ description:
     template, so that C(--diff) and backups work as for any file.
   - A parameter this host cannot change live (a container whose C(/proc/sys) is read-only,
     or a knob the network namespace does not own) is skipped with a warning, or makes the
-    module fail, as O(unsettable) says. A parameter the kernel does not know always fails:
-    it is a typo, not a container limit.
+    module fail, as O(unsettable) says.
+  - A parameter the kernel does not know always fails, since that is a typo and not a
+    container limit.
 author:
-  - sysfix.hardening contributors
+  - sysfix.hardening maintainers (@sysfix)
 options:
   settings:
     description:
-      - Parameters and their values, for example C({"net.ipv4.tcp_syncookies": 1}).
+      - 'Parameters and their values, for example C({"net.ipv4.tcp_syncookies": 1}).'
       - Keys use dots; a C(/) inside a key stands for a literal dot in one component,
         as in sysctl(8).
       - Values with several fields (C(4096 87380 6291456)) compare with white space collapsed.
@@ -44,10 +45,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reads every value and reports exactly the parameters a real run would write, writing none.
   diff_mode:
     support: full
-notes:
-  - Check mode reports exactly the parameters a real run would write.
+    description: Shows each changed parameter as C(key = value), before and after.
 seealso:
   - module: ansible.posix.sysctl
   - module: sysfix.hardening.sysctl_boot_info

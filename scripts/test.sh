@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The test suite behind `make test`: every stage runs, even after one fails,
+# and the last line counts the stages that passed and failed.
+#
+#   lint      ansible-lint --profile production, antsibull-changelog lint
+#   sanity    ansible-test sanity (scripts/sanity.sh)
+#   unit      pytest tests/unit
+#   molecule  every Molecule scenario: check, converge, idempotence, verify,
+#             check mode with zero changes (needs the engine and images)
+#
+# Usage: scripts/test.sh [STAGE...]   (default: all four)
+# Expects the environment the Makefile exports (venv on PATH,
+# ANSIBLE_COLLECTIONS_PATH, MOLECULE_GLOB).
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo" || exit 2
+
+stage_lint() {
+    ansible-lint --profile production && antsibull-changelog lint
+}
+
+stage_sanity() {
+    # Without the shellcheck program ansible-test skips that test with only
+    # a warning, so make sure it is installed.
+    scripts/apt-install.sh shellcheck && scripts/sanity.sh
+}
+
+stage_unit() {
+    python -m pytest -c tests/unit/pytest.ini tests/unit
+}
+
+stage_molecule() {
+    molecule test --all
+}
+
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(lint sanity unit molecule)
+
+passed=() failed=() timings=()
+for stage in "${stages[@]}"; do
+    if ! declare -F "stage_$stage" >/dev/null; then
+        echo "test.sh: unknown stage '$stage' (known: lint sanity unit molecule)" >&2
+        exit 2
+    fi
+    printf '\n========== %s ==========\n' "$stage"
+    started=$(date +%s)
+    if "stage_$stage"; then passed+=("$stage"); result=passed; else failed+=("$stage"); result=FAILED; fi
+    timings+=("$(printf '%-9s %-7s %4ss' "$stage" "$result" "$(( $(date +%s) - started ))")")
+done
+
+printf '\n========== summary ==========\n'
+printf '%s\n' "${timings[@]}"
+[ ${#failed[@]} -eq 0 ] || echo "failed stages: ${failed[*]}"
+echo "stages: ${#passed[@]} passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]
