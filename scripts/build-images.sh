@@ -127,6 +127,8 @@ build_one() {
     : >"$rootfs/etc/resolv.conf"
     umount "$rootfs/proc"
 
+    local previous
+    previous=$(docker image inspect --format '{{ .Id }}' "$image" 2>/dev/null || true)
     tar --numeric-owner -C "$rootfs" -c . | docker import \
         --change 'CMD ["/lib/systemd/systemd"]' \
         --change 'ENV container=docker' \
@@ -136,6 +138,11 @@ build_one() {
         - "$image:latest" >/dev/null
     trap - EXIT
     cleanup_rootfs "$rootfs"
+    # The image this one replaces is left untagged; drop it unless a
+    # container still uses it.
+    if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect --format '{{ .Id }}' "$image")" ]; then
+        docker rmi "$previous" >/dev/null 2>&1 || log "kept the previous $image ($previous): still in use"
+    fi
     log "$image built in $(( $(date +%s) - started ))s ($(docker image inspect --format '{{ .Size }}' "$image" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 

@@ -5,6 +5,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import sysfix_molecule
+
 INSTALLED = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "installed"
 
 
@@ -27,3 +29,11 @@ def test_the_fqcn_playbook_hardened_the_host(host):
     assert host.file("/etc/sysctl.d/60-sysfix-syncookies.conf").is_file
     assert host.file("/etc/security/limits.d/60-sysfix-ulimit.conf").is_file
     assert host.file("/proc/sys/net/ipv4/tcp_synack_retries").content_string.strip() == "2"
+
+
+def test_ansible_playbook_runs_it_by_fqcn_with_no_changes_left():
+    """The command an admin types: ansible-playbook sysfix.hardening.harden."""
+    run = sysfix_molecule.run_playbook("sysfix.hardening.harden", ["--check"])
+    assert run.returncode == 0, run.output
+    assert run.stats and all(stats["changed"] == 0 for stats in run.stats.values()), run.output
+    assert any(task == "Set the SYN-flood parameters in the running kernel" for _h, task, _r in run.results)

@@ -68,7 +68,7 @@ def test_parse_sysctl_conf_reads_keys_comments_and_ignore_prefix():
 def test_split_cat_config_finds_the_real_files_only(release):
     text, existing = captured(release)
     files = sysctl.split_cat_config(text, existing.__contains__)
-    assert [path for path, _ in files] == FILES[release]
+    assert [path for path, _text in files] == FILES[release]
     # The comment that looks like a header stays inside 90-site.conf.
     site = dict(files)[SITE]
     assert "this line only looks like a header" in site
@@ -126,7 +126,7 @@ VALUE = st.from_regex(r"[0-9]{1,6}( [0-9]{1,6}){0,2}", fullmatch=True)
 def test_a_rendered_file_parses_back_to_its_settings(settings):
     text = "\n".join("%s = %s" % item for item in settings.items())
     parsed = sysctl.parse_sysctl_conf(text)
-    assert {key: value for key, value, _ in parsed} == settings
+    assert {key: value for key, value, _ignore in parsed} == settings
 
 
 @given(st.text())
