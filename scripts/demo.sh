@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: harden two fresh test containers with playbooks/harden.yml, then
-# run it again in check mode and print which controls are compliant.
+# run it again in check mode and print which controls are compliant (and,
+# first, the same check on the fresh containers: what hardening will change).
 #
 #   sysfix-demo-mail1  Debian 12, group mailservers
 #   sysfix-demo-web1   Debian 13, group webservers
@@ -34,10 +35,14 @@ start_container sysfix-demo-web1 "${SYSFIX_IMAGE_DEBIAN13:-sysfix/debian13}" web
 log "Preparing them (wait for systemd, writable /proc/sys/net)"
 ansible-playbook -i "$inventory" molecule/_shared/prepare.yml
 
+log "Compliance before hardening: check mode on the fresh containers (changes nothing)"
+ANSIBLE_CALLBACKS_ENABLED=sysfix.hardening.compliance_summary \
+    ansible-playbook -i "$inventory" playbooks/harden.yml --check
+
 log "Hardening: ansible-playbook -i inventories/demo/hosts.yml playbooks/harden.yml --diff"
 ansible-playbook -i "$inventory" playbooks/harden.yml --diff
 
-log "Compliance: the same playbook in check mode"
+log "Compliance after hardening: the same playbook in check mode"
 ANSIBLE_CALLBACKS_ENABLED=sysfix.hardening.compliance_summary \
     ansible-playbook -i "$inventory" playbooks/harden.yml --check --diff
 

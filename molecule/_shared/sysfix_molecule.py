@@ -46,12 +46,17 @@ def scenario_directory() -> Path:
     return Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
 
 
-def run_playbook(playbook, args=(), extra_vars=None, limit=None) -> PlaybookRun:
-    """Run a playbook against the scenario's inventory; never raises on failure."""
-    env = dict(os.environ)
+def run_playbook(playbook, args=(), extra_vars=None, limit=None, env=None) -> PlaybookRun:
+    """Run a playbook against the scenario's inventory; never raises on failure.
+
+    Results are parsed from the json stdout callback unless ``env`` names
+    another ANSIBLE_STDOUT_CALLBACK, in which case only the text is kept.
+    """
+    env = dict(os.environ, **(env or {}))
     # The json callback gives per-task results as one JSON document.
-    env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
+    env.setdefault("ANSIBLE_STDOUT_CALLBACK", "ansible.posix.json")
     env["ANSIBLE_NOCOLOR"] = "1"
+    env["ANSIBLE_FORCE_COLOR"] = "0"
     command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], *args]
     if extra_vars is not None:
         command += ["--extra-vars", json.dumps(extra_vars)]
@@ -76,9 +81,9 @@ def run_playbook(playbook, args=(), extra_vars=None, limit=None) -> PlaybookRun:
     return run
 
 
-def run_converge(args=(), extra_vars=None, limit=None) -> PlaybookRun:
+def run_converge(args=(), extra_vars=None, limit=None, env=None) -> PlaybookRun:
     """Run the scenario's converge playbook."""
-    return run_playbook(scenario_directory() / "converge.yml", args, extra_vars, limit)
+    return run_playbook(scenario_directory() / "converge.yml", args, extra_vars, limit, env)
 
 
 def pytest_collection_modifyitems(items):

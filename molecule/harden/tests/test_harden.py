@@ -5,6 +5,7 @@ playbook applies each role to the hosts it is meant for, on both releases.
 """
 
 import pytest
+import sysfix_molecule
 
 
 @pytest.mark.parametrize(
@@ -34,3 +35,23 @@ def test_the_release_is_the_one_the_platform_names(host):
     codename = host.system_info.codename
     expected = "bookworm" if host.backend.get_hostname().endswith("12") else "trixie"
     assert codename == expected
+
+
+def test_the_compliance_summary_lists_every_control_as_compliant():
+    """Check mode with the collection's summary callback, as `make demo` runs it."""
+    run = sysfix_molecule.run_converge(
+        ["--check"],
+        env={
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
+            "ANSIBLE_CALLBACKS_ENABLED": "sysfix.hardening.compliance_summary",
+        },
+    )
+    assert run.returncode == 0, run.output
+    table = run.output.split("COMPLIANCE SUMMARY (check mode: nothing was changed)", 1)[1]
+    rows = [line.split() for line in table.splitlines()[2:] if line.startswith("sysfix-harden-")]
+    controls = ["syncookies / live", "syncookies / persistent",
+                "ulimit_profile / pam_limits", "ulimit_profile / profile_script"]
+    expected = [[host] + control.split() + ["compliant"]
+                for host in ("sysfix-harden-mail12", "sysfix-harden-web13") for control in controls]
+    assert rows == expected
+    assert "total: 8 compliant" in table
