@@ -157,6 +157,13 @@ main() {
     [ "$(id -u)" -eq 0 ] || die "building images needs root (debootstrap, chroot)"
     command -v docker >/dev/null || die "docker is missing; run scripts/ensure-docker.sh first"
     "$here/apt-install.sh" debootstrap
+    # One build at a time on this machine: two would share the scratch rootfs.
+    mkdir -p "$workdir"
+    exec 9>"$workdir/.lock"
+    if ! flock -n 9; then
+        log "another build is running; waiting for it"
+        flock 9
+    fi
     local targets=("$@")
     [ ${#targets[@]} -gt 0 ] || targets=(debian12 debian13)
     local t

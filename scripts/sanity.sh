@@ -3,7 +3,7 @@
 #
 # ansible-test only runs from a real .../ansible_collections/NS/NAME directory
 # (not a symlink), so the tracked files are copied to
-# .cache/ansible-test/ansible_collections/sysfix/hardening first.
+# .cache/ansible-test.XXXXXX/ansible_collections/sysfix/hardening first.
 # Its --venv mode bootstraps pip with a get-pip script it downloads from a host
 # we cannot reach; the cache slot it reads first gets a local shim that uses
 # ensurepip and then pip from PyPI, which we can reach.
@@ -13,7 +13,10 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 python_version=${SYSFIX_SANITY_PYTHON:-3.11}
-collection="$repo/.cache/ansible-test/ansible_collections/sysfix/hardening"
+# A directory of this run's own, so that two runs on one machine do not collide.
+workroot=$(mktemp -d "$repo/.cache/ansible-test.XXXXXX")
+trap 'rm -rf "$workroot"' EXIT
+collection="$workroot/ansible_collections/sysfix/hardening"
 
 log() { printf 'sanity: %s\n' "$*" >&2; }
 
@@ -47,7 +50,6 @@ EOF
 }
 
 copy_collection() {
-    rm -rf "$collection"
     mkdir -p "$collection"
     # Tracked files plus new ones not ignored: exactly what a commit would hold.
     (cd "$repo" && git ls-files -z --cached --others --exclude-standard) \
@@ -62,4 +64,4 @@ install_get_pip_shim
 copy_collection
 log "running ansible-test sanity (Python $python_version) in $collection"
 cd "$collection"
-exec ansible-test sanity --venv --python "$python_version" --color no "$@"
+ansible-test sanity --venv --python "$python_version" --color no "$@"
