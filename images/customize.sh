@@ -23,3 +23,10 @@ rm -f /var/lib/dbus/machine-id
 
 # Docker bind-mounts its own /etc/hostname, /etc/hosts and /etc/resolv.conf.
 rm -f /etc/hostname
+
+# libapache2-mod-evasive enables itself on install, with limits strict enough
+# to answer repeated test requests with 403. A stock Debian Apache does not
+# have it: the apache_limits role enables it when asked.
+if [ -e /etc/apache2/mods-enabled/evasive.load ]; then
+    a2dismod -q evasive >/dev/null
+fi

@@ -152,6 +152,19 @@ def test_check_mode_reports_file_drift_and_changes_nothing(host):
     assert "nproc\t99" not in host.file(LIMITS_FILE).content_string
 
 
+@pytest.fixture(scope="module")
+def drifted_limits(host):
+    """A hand edit that any run of the role past validation would undo."""
+    before = host.file(LIMITS_FILE).content_string
+    host.check_output("sed -i 's/^\\*\t-\tnproc\t1024$/*\t-\tnproc\t99/' %s" % LIMITS_FILE)
+    drifted = host.file(LIMITS_FILE).content_string
+    assert drifted != before
+    yield drifted
+    run = sysfix_molecule.run_converge()
+    assert run.returncode == 0, run.output
+    assert host.file(LIMITS_FILE).content_string == before
+
+
 @pytest.mark.parametrize(
     "bad_vars, named",
     [
@@ -166,17 +179,10 @@ def test_check_mode_reports_file_drift_and_changes_nothing(host):
         ({"ulimit_profile_limits_file": "/etc/security/limits.conf"}, "ulimit_profile_limits_file"),
     ],
 )
-def test_a_bad_value_stops_the_run_before_any_change(host, bad_vars, named):
-    before = host.file(LIMITS_FILE).content_string
-    host.check_output("sed -i 's/^\\*\t-\tnproc\t1024$/*\t-\tnproc\t99/' %s" % LIMITS_FILE)
-    drifted = host.file(LIMITS_FILE).content_string
-    try:
-        run = sysfix_molecule.run_converge(extra_vars=bad_vars)
-        assert run.returncode != 0
-        assert len(run.failed_results()) == 1, run.output
-        assert any(named in message for message in run.failure_messages()), run.output
-        assert run.changed_results() == []
-        assert host.file(LIMITS_FILE).content_string == drifted
-    finally:
-        sysfix_molecule.run_converge()
-    assert host.file(LIMITS_FILE).content_string == before
+def test_a_bad_value_stops_the_run_before_any_change(host, drifted_limits, bad_vars, named):
+    run = sysfix_molecule.run_converge(extra_vars=bad_vars)
+    assert run.returncode != 0
+    assert len(run.failed_results()) == 1, run.output
+    assert any(named in message for message in run.failure_messages()), run.output
+    assert run.changed_results() == []
+    assert host.file(LIMITS_FILE).content_string == drifted_limits
