@@ -15,6 +15,7 @@ description:
   - In check mode a control is C(compliant) when no task of it would change anything,
     C(drifted) when one would, and C(error) when one failed or the host was unreachable.
   - In a normal run the states are C(unchanged), C(changed) and C(error).
+  - A control whose tasks were all skipped (its C(_enabled) switch is off) is C(not applied).
   - Prints nothing for tasks outside a role or without a control tag.
 author:
   - sysfix.hardening maintainers (@sysfix)
@@ -26,7 +27,7 @@ requirements:
 from ansible import context
 from ansible.plugins.callback import CallbackBase
 
-STATE_ORDER = ("error", "drifted", "changed", "compliant", "unchanged")
+STATE_ORDER = ("error", "drifted", "changed", "compliant", "unchanged", "not applied")
 
 
 def control_of(task):
@@ -52,16 +53,19 @@ class CallbackModule(CallbackBase):
 
     def __init__(self):
         super().__init__()
-        # {host: {(role, control): {"changed": bool, "failed": bool}}}
+        # {host: {(role, control): {"ran": bool, "changed": bool, "failed": bool}}}
         self.controls = {}
         self.unreachable = set()
 
-    def _record(self, result, changed=False, failed=False):
+    def _record(self, result, ran=True, changed=False, failed=False):
         key = control_of(result._task)
         if key is None:
             return
         host = result._host.get_name()
-        state = self.controls.setdefault(host, {}).setdefault(key, {"changed": False, "failed": False})
+        state = self.controls.setdefault(host, {}).setdefault(
+            key, {"ran": False, "changed": False, "failed": False}
+        )
+        state["ran"] = state["ran"] or ran
         state["changed"] = state["changed"] or changed
         state["failed"] = state["failed"] or failed
 
@@ -69,7 +73,7 @@ class CallbackModule(CallbackBase):
         self._record(result, changed=bool(result._result.get("changed")))
 
     def v2_runner_on_skipped(self, result):
-        self._record(result)
+        self._record(result, ran=False)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         self._record(result, failed=not ignore_errors)
@@ -82,6 +86,8 @@ class CallbackModule(CallbackBase):
     def state(record, check_mode):
         if record["failed"]:
             return "error"
+        if not record["ran"]:
+            return "not applied"
         if check_mode:
             return "drifted" if record["changed"] else "compliant"
         return "changed" if record["changed"] else "unchanged"
@@ -102,7 +108,7 @@ class CallbackModule(CallbackBase):
         self._display.banner(title)
         self._display.display("%-*s  %-*s  %s" % (host_width, "host", control_width, "control", "state"))
         for host, control, state in rows:
-            color = {"error": "red", "drifted": "yellow", "changed": "yellow"}.get(state, "green")
+            color = {"error": "red", "drifted": "yellow", "changed": "yellow", "not applied": None}.get(state, "green")
             self._display.display(
                 "%-*s  %-*s  %s" % (host_width, host, control_width, control, state), color=color
             )

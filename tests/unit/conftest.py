@@ -7,6 +7,9 @@ to the checkout; the modules import their helpers through that name.
 import sys
 from pathlib import Path
 
+import pytest
+from ansible.module_utils import _internal
+
 REPO = Path(__file__).resolve().parents[2]
 COLLECTIONS = REPO / ".cache" / "collections"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -14,3 +17,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 if not (COLLECTIONS / "ansible_collections" / "sysfix" / "hardening").exists():
     raise RuntimeError("run scripts/bootstrap.sh first: %s is missing" % COLLECTIONS)
 sys.path.insert(0, str(COLLECTIONS))
+
+
+@pytest.fixture(autouse=True)
+def run_modules_as_on_a_host(monkeypatch):
+    """Keep AnsibleModule.warn() returning warnings in the module result.
+
+    Importing controller code (a filter plugin imports ansible.errors) turns
+    the whole pytest process into a controller, where module warnings are
+    displayed instead of returned; which test ran first must not decide what
+    a module's result holds. Tests that need controller mode set it back.
+    """
+    monkeypatch.setattr(_internal, "is_controller", False)

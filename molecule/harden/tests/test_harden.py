@@ -1,4 +1,4 @@
-"""playbooks/harden.yml on a Debian 12 mail server and a Debian 13 web server.
+"""playbooks/harden.yml on a mail and a web server on each of Debian 12 and 13.
 
 The roles are tested in depth in their own scenarios; this checks that the
 playbook applies each role to the hosts it is meant for, on both releases.
@@ -6,6 +6,14 @@ playbook applies each role to the hosts it is meant for, on both releases.
 
 import pytest
 import sysfix_molecule
+
+HOSTS = ["sysfix-harden-mail12", "sysfix-harden-web12", "sysfix-harden-mail13", "sysfix-harden-web13"]
+WEB_CONFS = ["sysfix-servername", "sysfix-timeouts", "sysfix-rlimits", "sysfix-request-body",
+             "sysfix-forbidden-files", "sysfix-hotlink", "sysfix-hotlink-sites", "sysfix-worms"]
+
+
+def groups(host):
+    return host.ansible.get_variables()["group_names"]
 
 
 @pytest.mark.parametrize(
@@ -32,12 +40,43 @@ def test_every_host_limits_non_root_logins(host):
 
 
 def test_the_release_is_the_one_the_platform_names(host):
-    codename = host.system_info.codename
     expected = "bookworm" if host.backend.get_hostname().endswith("12") else "trixie"
-    assert codename == expected
+    assert host.system_info.codename == expected
 
 
-def test_the_compliance_summary_lists_every_control_as_compliant():
+def test_web_roles_only_on_web_servers(host):
+    enabled = [name for name in WEB_CONFS if host.file("/etc/apache2/conf-enabled/%s.conf" % name).exists]
+    if "webservers" in groups(host):
+        assert enabled == WEB_CONFS
+        assert "Syntax OK" in host.run("apache2ctl configtest").stderr
+    else:
+        assert enabled == []
+
+
+def test_web_servers_answer_with_the_hardened_configuration(host):
+    if "webservers" not in groups(host):
+        pytest.skip("%s is not in webservers" % host.backend.get_hostname())
+    host.check_output("mkdir -p /var/www/html/media && echo clip > /var/www/html/media/clip.wmv")
+    fetch = "curl -s -o /dev/null -w '%{http_code}' "
+    assert host.check_output(fetch + "http://127.0.0.1/media/clip.wmv") == "200"
+    assert host.check_output(fetch + "-e http://evil.example.org/ http://127.0.0.1/media/clip.wmv") == "403"
+    assert host.check_output(fetch + "-A sysfix-harden-worm http://127.0.0.1/default.ida") == "404"
+    assert "sysfix-harden-worm" not in host.file("/var/log/apache2/access.log").content_string
+
+
+CONTROLS = {
+    "all": ["syncookies / live", "syncookies / persistent",
+            "ulimit_profile / pam_limits", "ulimit_profile / profile_script"],
+    "webservers": ["apache_limits / evasive:not applied", "apache_limits / forbidden_files",
+                   "apache_limits / request_body", "apache_limits / rlimits", "apache_limits / servername",
+                   "apache_limits / timeouts", "apache_limits / workers",
+                   "codered_filter / access_log", "codered_filter / deny:not applied",
+                   "codered_filter / firewall:not applied",
+                   "hotlink_block / global", "hotlink_block / sites"],
+}
+
+
+def test_the_compliance_summary_lists_every_control_of_every_host():
     """Check mode with the collection's summary callback, as `make demo` runs it."""
     run = sysfix_molecule.run_converge(
         ["--check"],
@@ -48,10 +87,14 @@ def test_the_compliance_summary_lists_every_control_as_compliant():
     )
     assert run.returncode == 0, run.output
     table = run.output.split("COMPLIANCE SUMMARY (check mode: nothing was changed)", 1)[1]
-    rows = [line.split() for line in table.splitlines()[2:] if line.startswith("sysfix-harden-")]
-    controls = ["syncookies / live", "syncookies / persistent",
-                "ulimit_profile / pam_limits", "ulimit_profile / profile_script"]
-    expected = [[host] + control.split() + ["compliant"]
-                for host in ("sysfix-harden-mail12", "sysfix-harden-web13") for control in controls]
-    assert rows == expected
-    assert "total: 8 compliant" in table
+    rows = [line.split(None, 1) for line in table.splitlines()[2:] if line.startswith("sysfix-harden-")]
+    expected = []
+    for host in sorted(HOSTS):
+        controls = CONTROLS["all"] + (CONTROLS["webservers"] if "web" in host else [])
+        for control in sorted(c.split(":")[0] for c in controls):
+            state = dict(c.split(":") for c in controls if ":" in c).get(control, "compliant")
+            expected.append([host, "%s  %s" % (control, state)])
+    assert [[h, " ".join(rest.split())] for h, rest in rows] == [
+        [h, " ".join(rest.split())] for h, rest in expected
+    ]
+    assert "total: " in table and "drifted" not in table and "error" not in table
