@@ -15,13 +15,13 @@ export PY_COLORS ?= 0
 
 SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help setup venv engine images demo demo-clean test lint sanity unit molecule \
+.PHONY: help setup venv engine images demo demo-clean test lint sanity unit integration molecule \
         $(addprefix molecule-,$(SCENARIOS)) build lock clean
 
 help:
 	@echo "make demo        harden two containers (Debian 12 mail, Debian 13 web) and print compliance"
 	@echo "make test        lint + sanity + unit + every Molecule scenario ($(SCENARIOS))"
-	@echo "make molecule-X  one Molecule scenario; make lint|sanity|unit for one stage"
+	@echo "make molecule-X  one Molecule scenario; make lint|sanity|unit|integration for one stage"
 	@echo "make demo-clean  remove the demo containers"
 
 setup: venv engine images
@@ -55,6 +55,9 @@ sanity: venv
 
 unit: venv
 	@scripts/test.sh unit
+
+integration: venv
+	@scripts/test.sh integration
 
 molecule: setup
 	@scripts/test.sh molecule

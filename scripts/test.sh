@@ -4,11 +4,15 @@
 #
 #   lint      ansible-lint --profile production, antsibull-changelog lint
 #   sanity    ansible-test sanity (scripts/sanity.sh)
-#   unit      pytest tests/unit
-#   molecule  every Molecule scenario: check, converge, idempotence, verify,
-#             check mode with zero changes (needs the engine and images)
+#   unit         pytest tests/unit
+#   integration  pytest tests/integration (collection build, ansible-builder,
+#                AWX configuration)
+#   molecule     every Molecule scenario: check, converge, idempotence, verify,
+#                check mode with zero changes (needs the engine and images;
+#                the harden scenario renders the compliance report in
+#                Debian's chromium)
 #
-# Usage: scripts/test.sh [STAGE...]   (default: all four)
+# Usage: scripts/test.sh [STAGE...]   (default: all five)
 # Expects the environment the Makefile exports (venv on PATH,
 # ANSIBLE_COLLECTIONS_PATH, MOLECULE_GLOB).
 set -uo pipefail
@@ -30,17 +34,21 @@ stage_unit() {
     python -m pytest -c tests/unit/pytest.ini tests/unit
 }
 
+stage_integration() {
+    python -m pytest -c tests/unit/pytest.ini tests/integration
+}
+
 stage_molecule() {
-    molecule test --all
+    scripts/apt-install.sh chromium && molecule test --all
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(lint sanity unit molecule)
+[ ${#stages[@]} -gt 0 ] || stages=(lint sanity unit integration molecule)
 
 passed=() failed=() timings=()
 for stage in "${stages[@]}"; do
     if ! declare -F "stage_$stage" >/dev/null; then
-        echo "test.sh: unknown stage '$stage' (known: lint sanity unit molecule)" >&2
+        echo "test.sh: unknown stage '$stage' (known: lint sanity unit integration molecule)" >&2
         exit 2
     fi
     printf '\n========== %s ==========\n' "$stage"

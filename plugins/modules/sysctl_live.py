@@ -91,6 +91,12 @@ unsettable:
   type: list
   elements: dict
   sample: [{"key": "net.ipv4.tcp_syncookies", "reason": "read-only file system"}]
+sysfix_not_applicable:
+  description: When parameters could not be set, why, for the compliance report (the control
+    does not apply to this host as it is).
+  returned: when RV(unsettable) is not empty
+  type: str
+  sample: "cannot be set live on this host: net.ipv4.tcp_syncookies"
 """
 
 import errno
@@ -176,11 +182,17 @@ def main():
             )
         changed_keys.append(key)
 
+    extra = {}
     if unsettable:
         text = "; ".join("%s: %s" % (item["key"], item["reason"]) for item in unsettable)
         if module.params["unsettable"] == "fail":
             module.fail_json(msg="Cannot set live: %s" % text, before=before, unsettable=unsettable)
         module.warn("Skipped, cannot be set live on this host: %s" % text)
+        # For the compliance report: the live values differ and this host
+        # cannot fix them, which is neither compliant nor drift.
+        extra["sysfix_not_applicable"] = "cannot be set live on this host: %s" % ", ".join(
+            item["key"] for item in unsettable
+        )
 
     diff = {
         "before_header": "live kernel parameters",
@@ -195,6 +207,7 @@ def main():
         changed_keys=changed_keys,
         unsettable=unsettable,
         diff=diff,
+        **extra
     )
 
 

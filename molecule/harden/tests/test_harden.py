@@ -5,7 +5,6 @@ playbook applies each role to the hosts it is meant for, on both releases.
 """
 
 import pytest
-import sysfix_molecule
 
 HOSTS = ["sysfix-harden-mail12", "sysfix-harden-web12", "sysfix-harden-mail13", "sysfix-harden-web13"]
 WEB_CONFS = ["sysfix-servername", "sysfix-timeouts", "sysfix-rlimits", "sysfix-request-body",
@@ -62,39 +61,3 @@ def test_web_servers_answer_with_the_hardened_configuration(host):
     assert host.check_output(fetch + "-e http://evil.example.org/ http://127.0.0.1/media/clip.wmv") == "403"
     assert host.check_output(fetch + "-A sysfix-harden-worm http://127.0.0.1/default.ida") == "404"
     assert "sysfix-harden-worm" not in host.file("/var/log/apache2/access.log").content_string
-
-
-CONTROLS = {
-    "all": ["syncookies / live", "syncookies / persistent",
-            "ulimit_profile / pam_limits", "ulimit_profile / profile_script"],
-    "webservers": ["apache_limits / evasive:not applied", "apache_limits / forbidden_files",
-                   "apache_limits / request_body", "apache_limits / rlimits", "apache_limits / servername",
-                   "apache_limits / timeouts", "apache_limits / workers",
-                   "codered_filter / access_log", "codered_filter / deny:not applied",
-                   "codered_filter / firewall:not applied",
-                   "hotlink_block / global", "hotlink_block / sites"],
-}
-
-
-def test_the_compliance_summary_lists_every_control_of_every_host():
-    """Check mode with the collection's summary callback, as `make demo` runs it."""
-    run = sysfix_molecule.run_converge(
-        ["--check"],
-        env={
-            "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
-            "ANSIBLE_CALLBACKS_ENABLED": "sysfix.hardening.compliance_summary",
-        },
-    )
-    assert run.returncode == 0, run.output
-    table = run.output.split("COMPLIANCE SUMMARY (check mode: nothing was changed)", 1)[1]
-    rows = [line.split(None, 1) for line in table.splitlines()[2:] if line.startswith("sysfix-harden-")]
-    expected = []
-    for host in sorted(HOSTS):
-        controls = CONTROLS["all"] + (CONTROLS["webservers"] if "web" in host else [])
-        for control in sorted(c.split(":")[0] for c in controls):
-            state = dict(c.split(":") for c in controls if ":" in c).get(control, "compliant")
-            expected.append([host, "%s  %s" % (control, state)])
-    assert [[h, " ".join(rest.split())] for h, rest in rows] == [
-        [h, " ".join(rest.split())] for h, rest in expected
-    ]
-    assert "total: " in table and "drifted" not in table and "error" not in table

@@ -67,3 +67,12 @@ def test_readme_names_every_variable(role):
     readme = (ROLES_DIR / role / "README.md").read_text()
     missing = [name for name in load(role, "defaults/main.yml") if "`%s`" % name not in readme]
     assert not missing
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_control_has_a_title_and_runbook_reference_for_the_report(role):
+    from ansible_collections.sysfix.hardening.plugins.module_utils.compliance import CONTROLS
+
+    controls = [task["ansible.builtin.import_tasks"][: -len(".yml")] for task in load(role, "tasks/main.yml")[1:]]
+    assert [c for c in controls if (role, c) not in CONTROLS] == []
+    assert all(CONTROLS[(role, c)][0] and CONTROLS[(role, c)][1] for c in controls)
