@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Fleet benchmark: harden and compliance runs across N test containers.
+
+For each fleet size N it starts N containers from the test images (mail and
+web servers mixed, Debian 12 and 13 alternating), prepares them, and
+measures from one run each:
+
+  converge    the first run of playbooks/harden.yml
+  idempotent  the second run (nothing left to change)
+  compliance  playbooks/compliance.yml (check and diff mode, report written)
+
+with the wall time, the tasks executed (task results, all hosts) and the
+controller's CPU time (user + system of ansible-playbook and its forks). It
+prints a table, the ratios the targets are about, the controller's peak
+memory at the largest N, and writes docs/fleet-benchmark.png (seconds
+against N, one line per kind of run) and docs/fleet-benchmark.md.
+
+It is a measurement, not a test: run it on a quiet machine, with the venv,
+the engine and the images set up (make setup):
+
+  .venv/bin/python benchmarks/fleet.py                 # N = 1, 4, 8, 16
+  .venv/bin/python benchmarks/fleet.py --sizes 1,8 --strategy mitogen_linear
+
+Forks default to N, so that the fleet is handled in one wave.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PREFIX = "sysfix-bench-"
+
+
+def sh(*command, check=True, **kwargs):
+    return subprocess.run(command, check=check, capture_output=True, text=True, **kwargs)
+
+
+def start_fleet(size):
+    names = []
+    for index in range(size):
+        release = "debian12" if index % 2 == 0 else "debian13"
+        image = os.environ.get("SYSFIX_IMAGE_" + release.upper(), "sysfix/" + release)
+        role = "mail" if index % 2 == 0 else "web"
+        name = "%s%s%d" % (PREFIX, role, index)
+        sh("docker", "rm", "-f", name, check=False)
+        sh("docker", "run", "-d", "--name", name, "--hostname", "%s%d.bench.sysfix.test" % (role, index),
+           "--network", "none", "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN",
+           "--tmpfs", "/run", "--tmpfs", "/run/lock", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro",
+           "--stop-signal", "SIGRTMIN+3", image, "/lib/systemd/systemd")
+        names.append(name)
+    return names
+
+
+def stop_fleet(names):
+    if names:
+        sh("docker", "rm", "-f", *names, check=False)
+
+
+def write_inventory(names, directory):
+    mail = [n for n in names if "-mail" in n]
+    web = [n for n in names if "-web" in n]
+    if len(names) == 1:
+        # One host stands for the whole fleet: it is in both groups.
+        mail = web = names
+    inventory = {
+        "all": {
+            "vars": {
+                "ansible_connection": "community.docker.docker",
+                "ansible_python_interpreter": "/usr/bin/python3",
+                # The images have no network and a kernel without quota
+                # support: the mail_quota role records and warns.
+                "mail_quota_unsupported": "warn",
+            },
+            "children": {
+                "mailservers": {"hosts": dict((n, None) for n in mail)},
+                "webservers": {"hosts": dict((n, None) for n in web)},
+            },
+        }
+    }
+    path = Path(directory) / "inventory.json"
+    path.write_text(json.dumps(inventory))
+    return path
+
+
+def playbook(inventory, name, forks, strategy, extra=()):
+    """Run a playbook; return wall seconds, CPU seconds, tasks executed, peak RSS (KiB)."""
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+        ANSIBLE_CALLBACKS_ENABLED="sysfix.hardening.compliance_summary",
+        ANSIBLE_FORKS=str(forks),
+        ANSIBLE_PIPELINING="True",
+        ANSIBLE_COLLECTIONS_PATH=str(REPO / ".cache" / "collections"),
+    )
+    if strategy:
+        env["ANSIBLE_STRATEGY"] = strategy
+        if strategy.startswith("mitogen"):
+            import ansible_mitogen
+
+            env["ANSIBLE_STRATEGY_PLUGINS"] = str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), str(REPO / "playbooks" / name), *extra],
+        cwd=REPO, env=env, capture_output=True, text=True, check=False,
+    )
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    try:
+        document = json.loads(proc.stdout)
+    except ValueError:
+        raise SystemExit("%s failed to run:\n%s\n%s" % (name, proc.stdout[-3000:], proc.stderr[-3000:]))
+    tasks = sum(len(task["hosts"]) for play in document["plays"] for task in play["tasks"])
+    failures = sum(stats["failures"] + stats["unreachable"] for stats in document["stats"].values())
+    return {"wall": wall, "cpu": cpu, "tasks": tasks, "rc": proc.returncode, "failures": failures,
+            "peak_rss_kib": after.ru_maxrss}
+
+
+def measure(size, forks, strategy, report_dir):
+    names = start_fleet(size)
+    try:
+        with tempfile.TemporaryDirectory() as directory:
+            inventory = write_inventory(names, directory)
+            prepare = subprocess.run(
+                ["ansible-playbook", "-i", str(inventory), str(REPO / "molecule" / "_shared" / "prepare.yml")],
+                cwd=REPO, capture_output=True, text=True, check=False,
+                env=dict(os.environ, ANSIBLE_FORKS=str(forks),
+                         ANSIBLE_COLLECTIONS_PATH=str(REPO / ".cache" / "collections")),
+            )
+            if prepare.returncode != 0:
+                raise SystemExit("prepare failed:\n" + prepare.stdout[-3000:])
+            runs = {
+                "converge": playbook(inventory, "harden.yml", forks, strategy),
+                "idempotent": playbook(inventory, "harden.yml", forks, strategy),
+                "compliance": playbook(inventory, "compliance.yml", forks, strategy,
+                                       ["-e", "compliance_report_dir=%s" % report_dir]),
+            }
+    finally:
+        stop_fleet(names)
+    for kind, run in runs.items():
+        if run["failures"]:
+            raise SystemExit("N=%d %s: %d hosts failed" % (size, kind, run["failures"]))
+    return runs
+
+
+def plot(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = sorted(results)
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for kind in ("converge", "idempotent", "compliance"):
+        axes.plot(sizes, [results[n][kind]["wall"] for n in sizes], marker="o", label=kind)
+    axes.set_xlabel("hosts (N)")
+    axes.set_ylabel("wall time (s)")
+    axes.set_xticks(sizes)
+    axes.set_title("sysfix.hardening on N containers, forks = N")
+    axes.grid(True, alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def machine():
+    model = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return "%d CPUs (%s), Python %s, %s" % (os.cpu_count(), model, platform.python_version(), platform.release())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1,4,8,16")
+    parser.add_argument("--forks", type=int, help="default: N")
+    parser.add_argument("--strategy", help="for example mitogen_linear (needs the mitogen package)")
+    parser.add_argument("--output", default=str(REPO / "docs" / "fleet-benchmark"))
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.sizes.split(",")]
+    results = {}
+    with tempfile.TemporaryDirectory() as report_dir:
+        for size in sizes:
+            print("measuring N=%d ..." % size, file=sys.stderr, flush=True)
+            results[size] = measure(size, args.forks or size, args.strategy, report_dir)
+    lines = [
+        "Measured on %s, %s." % (machine(), time.strftime("%Y-%m-%d")),
+        "Strategy: %s; forks: %s." % (args.strategy or "linear", args.forks or "N"),
+        "",
+        "| N | run | wall (s) | tasks | controller CPU (s) |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for size in sizes:
+        for kind in ("converge", "idempotent", "compliance"):
+            run = results[size][kind]
+            lines.append("| %d | %s | %.1f | %d | %.1f |" % (size, kind, run["wall"], run["tasks"], run["cpu"]))
+    first = results[sizes[0]]
+    lines += [
+        "",
+        "| ratio | value | target |",
+        "|---|---:|---|",
+        "| idempotent / converge, N=%d | %.2f | <= 0.4 |" % (sizes[0], first["idempotent"]["wall"] / first["converge"]["wall"]),
+        "| compliance / converge, N=%d | %.2f | <= 0.4 |" % (sizes[0], first["compliance"]["wall"] / first["converge"]["wall"]),
+    ]
+    if 8 in results and 1 in results:
+        lines.append("| converge N=8 / N=1 | %.2f | <= 3 |" % (results[8]["converge"]["wall"] / results[1]["converge"]["wall"]))
+    largest = max(sizes)
+    peak = max(run["peak_rss_kib"] for run in results[largest].values())
+    lines += ["", "Controller peak memory at N=%d: %.0f MiB (largest single process)." % (largest, peak / 1024.0)]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    Path(args.output + ".md").write_text(text)
+    plot(results, args.output + ".png")
+    print("wrote %s.md and %s.png" % (args.output, args.output))
+
+
+if __name__ == "__main__":
+    main()
