@@ -17,6 +17,10 @@ if [ "$(id -u)" -ne 0 ]; then
     printf 'apt-install: %s missing and installing needs root\n' "${missing[*]}" >&2
     exit 1
 fi
+# make test installs from several stages at once (the background kernel
+# build, shellcheck, chromium); apt allows one at a time.
+exec 9>/var/lock/sysfix-apt-install.lock
+flock 9
 printf 'apt-install: installing %s\n' "${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
