@@ -42,8 +42,8 @@ ansible-playbook -i "$inventory" playbooks/harden.yml --check
 log "Hardening: ansible-playbook -i inventories/demo/hosts.yml playbooks/harden.yml --diff"
 ansible-playbook -i "$inventory" playbooks/harden.yml --diff
 
-log "Compliance after hardening: ansible-playbook playbooks/compliance.yml"
-ansible-playbook -i "$inventory" playbooks/compliance.yml -e "compliance_report_dir=$report_dir"
+log "Compliance after hardening: ansible-playbook playbooks/compliance.yml --check --diff"
+ansible-playbook -i "$inventory" playbooks/compliance.yml --check --diff -e "compliance_report_dir=$report_dir"
 
 log "Done. Compliance report: $report_dir/compliance.html (and compliance.json)"
 echo "The containers are still running; remove them with: make demo-clean"

@@ -57,7 +57,10 @@ def run_playbook(playbook, args=(), extra_vars=None, limit=None, env=None) -> Pl
     env.setdefault("ANSIBLE_STDOUT_CALLBACK", "ansible.posix.json")
     env["ANSIBLE_NOCOLOR"] = "1"
     env["ANSIBLE_FORCE_COLOR"] = "0"
-    command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], *args]
+    # The inventory directory, not just its ansible_inventory.yml: Molecule
+    # writes the scenario's group_vars and host_vars beside it.
+    inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+    command = ["ansible-playbook", "-i", inventory, *args]
     if extra_vars is not None:
         command += ["--extra-vars", json.dumps(extra_vars)]
     if limit is not None:

@@ -25,8 +25,14 @@ MANAGED = [
     "/etc/apache2/conf-available/sysfix-timeouts.conf",
     "/etc/apache2/mods-available/mpm_event.conf",
     "/etc/apache2/sites-available/000-default.conf",
+    "/etc/mail/sendmail.mc",
+    "/etc/mail/sendmail.cf",
+    "/etc/inetd.conf",
+    "/etc/hosts.allow",
+    "/etc/hosts.deny",
 ]
-DRIFTED_HOSTS = ("sysfix-harden-mail12", "sysfix-harden-web13")
+DRIFTED_HOSTS = ("sysfix-harden-mail12", "sysfix-harden-mail13", "sysfix-harden-web13")
+BIG = "define(`confMAX_MESSAGE_SIZE', `99999999')dnl"
 
 
 def docker(container, command):
@@ -49,15 +55,16 @@ def test_awx_runs_it_through_ansible_runner_on_the_converged_fleet(tmp_path):
     the stats come from the runner's artifacts."""
     project = tmp_path / "project"
     shutil.copytree(COMPLIANCE.parent, project)
-    (tmp_path / "inventory").mkdir()
-    shutil.copy(os.environ["MOLECULE_INVENTORY_FILE"], tmp_path / "inventory" / "hosts.yml")
+    # The inventory with its group_vars, as an AWX inventory carries its variables.
+    shutil.copytree(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent, tmp_path / "inventory")
     (tmp_path / "env").mkdir()
     envvars = {key: os.environ[key] for key in ("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_CONFIG", "PATH") if key in os.environ}
     envvars.update(CALLBACK)
     (tmp_path / "env" / "envvars").write_text(json.dumps(envvars))
     (tmp_path / "env" / "extravars").write_text(json.dumps({"compliance_report_dir": str(tmp_path / "report")}))
     runner = subprocess.run(
-        ["ansible-runner", "run", str(tmp_path), "-p", "compliance.yml", "--ident", "compliance", "-j"],
+        ["ansible-runner", "run", str(tmp_path), "-p", "compliance.yml", "--ident", "compliance", "-j",
+         "--cmdline", "--check --diff"],
         capture_output=True, text=True, timeout=900, check=False,
     )
     artifacts = tmp_path / "artifacts" / "compliance"
@@ -80,15 +87,21 @@ def test_awx_runs_it_through_ansible_runner_on_the_converged_fleet(tmp_path):
 
 @pytest.fixture(scope="module")
 def drifted(tmp_path_factory):
-    """A sysctl changed live on mail12 and an Apache directive edited by hand
-    on web13, then one compliance run; converged back at the end."""
+    """A sysctl changed live on mail12, a sendmail limit raised by hand on
+    mail13 and an Apache directive edited on web13, then one compliance run;
+    converged back at the end."""
     docker("sysfix-harden-mail12", "sysctl -q -w net.ipv4.tcp_synack_retries=5")
+    # No shell between us and sed: the backquotes of m4 stay as they are.
+    subprocess.run(["docker", "exec", "sysfix-harden-mail13", "sed", "-i",
+                    "s/^define(`confMAX_MESSAGE_SIZE', `[0-9]*')dnl$/%s/" % BIG, "/etc/mail/sendmail.mc"],
+                   check=True)
+    assert BIG in docker("sysfix-harden-mail13", "cat /etc/mail/sendmail.mc")
     docker("sysfix-harden-web13",
            "sed -i 's/^KeepAliveTimeout 5$/KeepAliveTimeout 9/' /etc/apache2/conf-available/sysfix-timeouts.conf")
     before = {host: fingerprint(host) for host in DRIFTED_HOSTS}
     directory = tmp_path_factory.mktemp("report")
     run = sysfix_molecule.run_playbook(
-        COMPLIANCE, extra_vars={"compliance_report_dir": str(directory)},
+        COMPLIANCE, ["--check", "--diff"], extra_vars={"compliance_report_dir": str(directory)},
         env=dict(CALLBACK, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json"),
     )
     after = {host: fingerprint(host) for host in DRIFTED_HOSTS}
@@ -100,11 +113,14 @@ def test_exactly_the_drift_is_reported_with_its_diff(drifted):
     run, report, _directory, _before, _after = drifted
     # The run fails, so that a scheduled job shows red.
     assert run.returncode != 0
-    assert any("2 drifted and 0 failed" in m for m in run.failure_messages()), run.output
+    assert any("3 drifted and 0 failed" in m for m in run.failure_messages()), run.output
     assert report["drifted"] == [
         "sysfix-harden-mail12 syncookies/live",
+        "sysfix-harden-mail13 sendmail_limits/limits",
         "sysfix-harden-web13 apache_limits/timeouts",
     ]
+    limits = "\n".join(report["hosts"]["sysfix-harden-mail13"]["sendmail_limits/limits"]["diffs"])
+    assert "-" + BIG in limits and "+define(`confMAX_MESSAGE_SIZE', `26214400')dnl" in limits
     live = report["hosts"]["sysfix-harden-mail12"]["syncookies/live"]["diffs"]
     assert len(live) == 1
     assert "-net.ipv4.tcp_synack_retries = 5" in live[0] and "+net.ipv4.tcp_synack_retries = 2" in live[0]
@@ -128,9 +144,9 @@ def test_the_html_report_renders_in_a_real_browser(drifted, tmp_path):
     page = (directory / "compliance.html").as_uri()
     dom = subprocess.run(command + ["--dump-dom", page], capture_output=True, text=True, timeout=120, check=True).stdout
     assert '<table id="compliance">' in dom
-    assert dom.count('data-state="drifted"') == 2
+    assert dom.count('data-state="drifted"') == 3
     assert dom.count("<th>sysfix-harden-") == 4
-    assert dom.count("<details>") == 2
+    assert dom.count("<details>") == 3
     shot = tmp_path / "compliance.png"
     subprocess.run(command + ["--window-size=1400,1100", "--screenshot=%s" % shot, page],
                    capture_output=True, text=True, timeout=120, check=True)
@@ -144,5 +160,14 @@ def test_a_converge_fixes_exactly_the_drift(drifted):
                    and not task.startswith("Reload"))
     assert fixed == [
         ("sysfix-harden-mail12", "Set the SYN-flood parameters in the running kernel"),
+        ("sysfix-harden-mail13", "Write the limits into sendmail.mc and apply them"),
         ("sysfix-harden-web13", "Write the timeouts drop-in"),
     ]
+
+
+def test_it_refuses_to_run_without_check_mode(tmp_path):
+    run = sysfix_molecule.run_playbook(COMPLIANCE, extra_vars={"compliance_report_dir": str(tmp_path)},
+                                       env=CALLBACK)
+    assert run.returncode != 0
+    assert any("run it with --check --diff" in m for m in run.failure_messages()), run.output
+    assert run.changed_results() == [] and not (tmp_path / "compliance.json").exists()

@@ -4,6 +4,8 @@ The roles are tested in depth in their own scenarios; this checks that the
 playbook applies each role to the hosts it is meant for, on both releases.
 """
 
+import shlex
+
 import pytest
 
 HOSTS = ["sysfix-harden-mail12", "sysfix-harden-web12", "sysfix-harden-mail13", "sysfix-harden-web13"]
@@ -61,3 +63,36 @@ def test_web_servers_answer_with_the_hardened_configuration(host):
     assert host.check_output(fetch + "-e http://evil.example.org/ http://127.0.0.1/media/clip.wmv") == "403"
     assert host.check_output(fetch + "-A sysfix-harden-worm http://127.0.0.1/default.ida") == "404"
     assert "sysfix-harden-worm" not in host.file("/var/log/apache2/access.log").content_string
+
+
+def test_mail_roles_only_on_mail_servers(host):
+    limits_block = "dnl # BEGIN sysfix.hardening sendmail_limits limits"
+    mc = host.file("/etc/mail/sendmail.mc").content_string
+    inetd = host.file("/etc/inetd.conf").content_string
+    if "mailservers" in groups(host):
+        assert limits_block in mc
+        assert any(line.startswith("pop3") and "nowait.200" in line for line in inetd.splitlines())
+        assert host.service("sendmail").is_running
+    else:
+        assert limits_block not in mc
+        assert not any(line.startswith("pop3") and "nowait.200" in line for line in inetd.splitlines())
+
+
+def test_mail_servers_refuse_the_runbooks_virus_subject(host):
+    if "mailservers" not in groups(host):
+        pytest.skip("%s is not in mailservers" % host.backend.get_hostname())
+    # A local sender (the host's own name resolves) to a local user: only the
+    # header filter can refuse this message.
+    script = (
+        "import smtplib, socket\n"
+        "s = smtplib.SMTP('127.0.0.1', 25, timeout=30)\n"
+        "s.ehlo('client.example.test')\n"
+        "try:\n"
+        "    s.sendmail('root@' + socket.gethostname(), ['root'], 'Subject: ILOVEYOU\\r\\n\\r\\nx\\r\\n')\n"
+        "    print('accepted')\n"
+        "except smtplib.SMTPDataError as exc:\n"
+        "    print(exc.smtp_code, exc.smtp_error.decode())\n"
+    )
+    assert host.check_output("python3 -c %s" % shlex.quote(script)) == (
+        "550 5.7.1 Access denied - this message may contain a virus"
+    )
