@@ -70,14 +70,12 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sysfix.hardening.plugins.module_utils.mail_queue import FORMATS, parse_mail_queue
+from ansible_collections.sysfix.hardening.plugins.plugin_utils.command_output import command_text
 
 
 def mailq_filter(data, format="auto", known_domains=None, entries=True):  # pylint: disable=redefined-builtin
     """Parse a queue listing; see DOCUMENTATION."""
-    if isinstance(data, (list, tuple)):
-        data = "\n".join(str(line) for line in data)
-    if not isinstance(data, str):
-        raise AnsibleFilterError("mailq expects the text of the command, not %s" % type(data).__name__)
+    data = command_text(data, "mailq", lines=False)
     if format not in FORMATS:
         raise AnsibleFilterError("mailq: format must be one of %s, not %r" % (", ".join(FORMATS), format))
     if known_domains is not None and not isinstance(known_domains, (list, tuple)):

@@ -43,18 +43,13 @@ _value:
   type: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.sysfix.hardening.plugins.module_utils.mail_stats import parse_mailstats
+from ansible_collections.sysfix.hardening.plugins.plugin_utils.command_output import command_text
 
 
 def mailstats_filter(data):
     """Parse mailstats output; see DOCUMENTATION."""
-    if isinstance(data, (list, tuple)):
-        data = "\n".join(str(line) for line in data)
-    if not isinstance(data, str):
-        raise AnsibleFilterError("mailstats expects the text of the command, not %s" % type(data).__name__)
-    return parse_mailstats(data)
+    return parse_mailstats(command_text(data, "mailstats", lines=False))
 
 
 class FilterModule:

@@ -73,20 +73,9 @@ _value:
   type: dict
 """
 
-
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sysfix.hardening.plugins.module_utils.connections import count_connections
-
-
-def _text(data, name):
-    if isinstance(data, (list, tuple)):
-        # stdout_lines
-        return [str(line) for line in data]
-    if not isinstance(data, str):
-        raise AnsibleFilterError("%s expects the text of the command (a string or a list of lines), not %s"
-                                 % (name, type(data).__name__))
-    return data
+from ansible_collections.sysfix.hardening.plugins.plugin_utils.command_output import connections_filter
 
 
 def proc_net_tcp_filter(data, byteorder="little", local_ports=None, states=None, top=10, threshold=None,
@@ -94,12 +83,8 @@ def proc_net_tcp_filter(data, byteorder="little", local_ports=None, states=None,
     """Parse the text and count the connections; see DOCUMENTATION."""
     if byteorder not in ("little", "big"):
         raise AnsibleFilterError("proc_net_tcp: byteorder must be little or big, not %r" % (byteorder,))
-    try:
-        return count_connections(_text(data, "proc_net_tcp"), "proc", byteorder=byteorder,
-                                 local_ports=local_ports or [], states=states or [], top=top,
-                                 threshold=threshold, exclude=exclude_peers or [])
-    except ValueError as exc:
-        raise AnsibleFilterError("proc_net_tcp: %s" % exc)
+    return connections_filter("proc_net_tcp", "proc", data, local_ports, states, top, threshold, exclude_peers,
+                              byteorder=byteorder)
 
 
 class FilterModule:

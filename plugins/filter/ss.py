@@ -71,30 +71,12 @@ _value:
   type: dict
 """
 
-
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.sysfix.hardening.plugins.module_utils.connections import count_connections
-
-
-def _text(data, name):
-    if isinstance(data, (list, tuple)):
-        # stdout_lines
-        return [str(line) for line in data]
-    if not isinstance(data, str):
-        raise AnsibleFilterError("%s expects the text of the command (a string or a list of lines), not %s"
-                                 % (name, type(data).__name__))
-    return data
+from ansible_collections.sysfix.hardening.plugins.plugin_utils.command_output import connections_filter
 
 
 def ss_filter(data, state=None, local_ports=None, states=None, top=10, threshold=None, exclude_peers=None):
     """Parse the text and count the connections; see DOCUMENTATION."""
-    try:
-        return count_connections(_text(data, "ss"), "ss", state=state, local_ports=local_ports or [],
-                                 states=states or [], top=top, threshold=threshold,
-                                 exclude=exclude_peers or [])
-    except ValueError as exc:
-        raise AnsibleFilterError("ss: %s" % exc)
+    return connections_filter("ss", "ss", data, local_ports, states, top, threshold, exclude_peers, state=state)
 
 
 class FilterModule:

@@ -17,6 +17,8 @@ description:
   - Changes nothing.
 author:
   - sysfix.hardening maintainers (@sysfix)
+extends_documentation_fragment:
+  - sysfix.hardening.read_only
 options:
   config_dir:
     description: Apache's configuration directory.
@@ -26,13 +28,6 @@ options:
     description: Fail, with a message that says what to install, when Apache is not installed.
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it unchanged.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
 seealso:
   - module: sysfix.hardening.apache_config
 """

@@ -20,6 +20,8 @@ description:
   - Only reads; changes nothing.
 author:
   - sysfix.hardening maintainers (@sysfix)
+extends_documentation_fragment:
+  - sysfix.hardening.read_only
 options:
   config_dir:
     description: Apache's configuration directory.
@@ -35,13 +37,6 @@ options:
     description: Seconds to wait for the status page.
     type: int
     default: 5
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it unchanged.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
 notes:
   - Directives are read from C(apache2.conf), C(mods-enabled/*.conf), C(ports.conf),
     C(conf-enabled/*.conf) and C(sites-enabled/*.conf); an C(Include) elsewhere is not followed.

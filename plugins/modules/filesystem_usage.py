@@ -20,6 +20,8 @@ description:
   - Only reads.
 author:
   - sysfix.hardening maintainers (@sysfix)
+extends_documentation_fragment:
+  - sysfix.hardening.read_only
 options:
   paths:
     description: Paths whose file systems are wanted; a path that does not exist is reported as missing.
@@ -34,13 +36,6 @@ options:
     description: Where the mounts are read from. Only tests change this.
     type: path
     default: /proc/self/mounts
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it unchanged.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
 seealso:
   - module: sysfix.hardening.sendmail_status
 """

@@ -25,6 +25,8 @@ description:
   - Only reads; changes nothing.
 author:
   - sysfix.hardening maintainers (@sysfix)
+extends_documentation_fragment:
+  - sysfix.hardening.read_only
 options:
   source:
     description:
@@ -51,13 +53,6 @@ options:
         totals and groups matter.
     type: bool
     default: true
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it unchanged.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
 notes:
   - sendmail cuts senders and recipients at 45 characters (38 with C(-v)) and reasons at about
     60; such an entry has C(truncated=true), and its cut domain is not used for typo hints.

@@ -20,6 +20,8 @@ description:
   - Only reads; changes nothing.
 author:
   - sysfix.hardening maintainers (@sysfix)
+extends_documentation_fragment:
+  - sysfix.hardening.read_only
 options:
   raw:
     description:
@@ -28,13 +30,6 @@ options:
         it, whose start time is local time text (C(start)).
     type: bool
     default: true
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it unchanged.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
 notes:
   - sendmail counts only while its statistics file exists (C(/var/lib/sendmail/sendmail.st) for the MTA,
     C(sm-client.st) for the MSP on Debian). A section without it has an entry in its C(errors) and no

@@ -20,6 +20,8 @@ description:
   - Only reads.
 author:
   - sysfix.hardening maintainers (@sysfix)
+extends_documentation_fragment:
+  - sysfix.hardening.read_only
 options:
   interfaces:
     description: Interfaces to read. Empty - every interface.
@@ -34,13 +36,6 @@ options:
     description: Where the interfaces are. Only tests change this.
     type: path
     default: /sys/class/net
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it unchanged.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
 """
 
 EXAMPLES = r"""

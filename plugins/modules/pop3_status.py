@@ -21,6 +21,8 @@ description:
   - Changes nothing. A login reads the mailbox's size only; C(QUIT) leaves every message in place.
 author:
   - sysfix.hardening maintainers (@sysfix)
+extends_documentation_fragment:
+  - sysfix.hardening.read_only
 options:
   inetd_conf:
     description: inetd's configuration.
@@ -68,13 +70,6 @@ options:
     description: Minutes of inetd's log searched for the C(looping) message.
     type: int
     default: 11
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it unchanged.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
 notes:
   - Every connection counts against inetd's start limit, this module's too.
 seealso:

@@ -27,6 +27,8 @@ description:
   - Only reads; changes nothing.
 author:
   - sysfix.hardening maintainers (@sysfix)
+extends_documentation_fragment:
+  - sysfix.hardening.read_only
 options:
   path:
     description:
@@ -40,13 +42,6 @@ options:
         change this.
     type: path
     default: /
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it unchanged.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
 notes:
   - Supported file systems are ext2, ext3 and ext4, with quota files made by C(quotacheck) or ext4's
     quota feature. XFS (quotas only at mount time), btrfs (qgroups), tmpfs and overlay are reported

@@ -19,6 +19,8 @@ description:
   - Only reads; the banner check connects, reads the greeting and says C(QUIT).
 author:
   - sysfix.hardening maintainers (@sysfix)
+extends_documentation_fragment:
+  - sysfix.hardening.read_only
 options:
   cf_file:
     description: The live configuration.
@@ -36,13 +38,6 @@ options:
     description: Seconds to wait for the connection and the greeting.
     type: int
     default: 10
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it unchanged.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
 notes:
   - sendmail greets a client only after resolving it; on a host whose resolver hangs, the banner
     comes late. O(timeout) bounds the wait.

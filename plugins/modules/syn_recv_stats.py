@@ -22,6 +22,8 @@ description:
   - Only reads; changes nothing.
 author:
   - sysfix.hardening maintainers (@sysfix)
+extends_documentation_fragment:
+  - sysfix.hardening.read_only
 options:
   ports:
     description: Count only these local ports. Empty - every port with a listener or a half-open connection.
@@ -48,13 +50,6 @@ options:
     description: Where C(/proc/sys) is. Only tests change this.
     type: path
     default: /proc/sys
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it unchanged.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
 notes:
   - Counts are a snapshot. A half-open connection lives until the client completes the handshake or
     the server gives up after C(tcp_synack_retries) SYN-ACKs (5 - about 63 seconds).

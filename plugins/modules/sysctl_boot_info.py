@@ -18,6 +18,8 @@ description:
   - Changes nothing.
 author:
   - sysfix.hardening maintainers (@sysfix)
+extends_documentation_fragment:
+  - sysfix.hardening.read_only
 options:
   keys:
     description:
@@ -34,13 +36,6 @@ options:
     description:
       - Path of the drop-in holding O(settings), read as if it already held them.
     type: path
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode runs it unchanged.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
 notes:
   - Glob keys (C(net.ipv4.conf.*.rp_filter)) are applied to every key they match, in file order.
   - Without systemd-sysctl (a host not booted by systemd) RV(available) is false and nothing is judged.
