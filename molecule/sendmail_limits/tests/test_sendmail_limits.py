@@ -21,7 +21,12 @@ CF = "/etc/mail/sendmail.cf"
 PID_FILE = "/run/sendmail/mta/sendmail.pid"
 VIRUS_REPLY = [550, "5.7.1 Access denied - this message may contain a virus"]
 SIRCAM_REPLY = [550, "5.7.1 Your message contains the Sircam worm"]
-TAG = "sysfix.hardening sendmail_limits: outbound SMTP"
+CHAIN = "SYSFIX-SMTP-OUT"
+
+
+def jumps(host, tool="iptables"):
+    """The OUTPUT rules that send packets into the role's chain."""
+    return [line for line in host.check_output("%s -w -S OUTPUT" % tool).splitlines() if "-j %s" % CHAIN in line]
 
 # One SMTP session, step by step, so that every reply can be checked. Runs
 # inside the container with the session described as JSON in argv[1].
@@ -314,30 +319,35 @@ def test_the_block_covers_ipv6(host, ipv6_listener_on_port_25):
     assert allowed.rc == 0 and allowed.stdout.strip() == "220 test listener"
 
 
-@pytest.mark.parametrize("tool, saved", [("iptables", "/etc/iptables/rules.v4"), ("ip6tables", "/etc/iptables/rules.v6")])
-def test_the_block_is_saved_and_restored_at_boot(host, tool, saved):
-    rule = [line for line in host.check_output("%s -S OUTPUT" % tool).splitlines() if TAG in line]
-    assert len(rule) == 1
-    assert rule[0] in host.file(saved).content_string
-    # netfilter-persistent.service restores the saved rules at boot.
-    host.check_output("%s -D OUTPUT %s" % (tool, rule[0].split(" ", 2)[2]))
+@pytest.mark.parametrize("tool, persisted", [("iptables", "/etc/iptables/sysfix/SYSFIX-SMTP-OUT.v4"),
+                                             ("ip6tables", "/etc/iptables/sysfix/SYSFIX-SMTP-OUT.v6")])
+def test_the_block_is_persisted_and_restored_at_boot(host, tool, persisted):
+    """Take the chain and its jump away, as a reboot would, then run the boot-time restore."""
+    assert len(jumps(host, tool)) == 1 and "--dport 25" in jumps(host, tool)[0]
+    rules = host.check_output("%s -w -S %s" % (tool, CHAIN))
+    assert "--uid-owner 0" in rules and "--gid-owner" in rules and "-j REJECT --reject-with tcp-reset" in rules
+    assert CHAIN in host.file(persisted).content_string
+    assert host.check_output("systemctl is-enabled sysfix-iptables.service") == "enabled"
+    host.check_output("%s -w %s" % (tool, jumps(host, tool)[0].replace("-A OUTPUT", "-D OUTPUT", 1)))
+    host.check_output("%s -w -F %s && %s -w -X %s" % (tool, CHAIN, tool, CHAIN))
     try:
-        assert TAG not in host.check_output("%s -S OUTPUT" % tool)
-        host.check_output("systemctl restart netfilter-persistent")
-        assert [line for line in host.check_output("%s -S OUTPUT" % tool).splitlines() if TAG in line] == rule
+        host.check_output("systemctl restart sysfix-iptables.service")
+        assert len(jumps(host, tool)) == 1
+        assert host.check_output("%s -w -S %s" % (tool, CHAIN)) == rules
     finally:
-        if TAG not in host.check_output("%s -S OUTPUT" % tool):
+        if not jumps(host, tool):
             sysfix_molecule.run_converge()
 
 
-def test_turning_the_block_off_removes_the_rule_live_and_saved(host):
+def test_turning_the_block_off_removes_the_chain_live_and_persisted(host):
     only_block = ["--tags", "sendmail_limits_outbound_smtp"]
     try:
         run = sysfix_molecule.run_converge(only_block, extra_vars={"sendmail_limits_outbound_smtp_block": False})
         assert run.returncode == 0, run.output
-        for tool, saved in (("iptables", "/etc/iptables/rules.v4"), ("ip6tables", "/etc/iptables/rules.v6")):
-            assert TAG not in host.check_output("%s -S OUTPUT" % tool)
-            assert TAG not in host.file(saved).content_string
+        for tool, suffix in (("iptables", "v4"), ("ip6tables", "v6")):
+            assert jumps(host, tool) == []
+            assert host.run("%s -w -S %s" % (tool, CHAIN)).rc != 0
+            assert not host.file("/etc/iptables/sysfix/%s.%s" % (CHAIN, suffix)).exists
         assert connect_as(host, "sysfix_local").stdout.startswith("220 ")
     finally:
         run = sysfix_molecule.run_converge(only_block)
@@ -400,19 +410,19 @@ def test_a_hand_edited_sendmail_cf_is_rebuilt_and_kept_as_a_backup(host):
 
 
 def test_check_mode_reports_a_missing_firewall_rule_and_changes_nothing(host):
-    rule = [line for line in host.check_output("iptables -S OUTPUT").splitlines() if TAG in line][0]
-    host.check_output("iptables -D OUTPUT %s" % rule.split(" ", 2)[2])
+    host.check_output("iptables -w %s" % jumps(host)[0].replace("-A OUTPUT", "-D OUTPUT", 1))
     try:
         run = sysfix_molecule.run_converge(["--check", "--diff"])
         assert run.returncode == 0, run.output
         changed = [(task, r) for _h, task, r in run.changed_results()]
         assert [task for task, _r in changed] == ["Block outgoing SMTP for everyone but the MTA"]
-        assert changed[0][1]["changed_versions"] == ["ipv4"]
-        assert TAG not in host.check_output("iptables -S OUTPUT")
+        items = [item for item in changed[0][1]["results"] if item["changed"]]
+        assert [(item["item"], item["jumps_added"]) for item in items] == [("ipv4", ["OUTPUT -p tcp --syn --dport 25"])]
+        assert jumps(host) == []
     finally:
         run = sysfix_molecule.run_converge()
         assert run.returncode == 0, run.output
-    assert TAG in host.check_output("iptables -S OUTPUT")
+    assert len(jumps(host)) == 1
 
 
 def test_a_config_sendmail_rejects_keeps_the_running_one(host):
@@ -464,7 +474,7 @@ def test_a_config_sendmail_rejects_keeps_the_running_one(host):
 def test_a_bad_value_stops_the_run_before_any_change(host, bad_vars, named):
     mc_before = host.file(MC).content_string
     cf_before = host.file(CF).content_string
-    rules_before = host.check_output("iptables -S OUTPUT")
+    rules_before = host.check_output("iptables -w -S")
     run = sysfix_molecule.run_converge(extra_vars=bad_vars)
     assert run.returncode != 0
     assert len(run.failed_results()) == 1, run.output
@@ -472,4 +482,4 @@ def test_a_bad_value_stops_the_run_before_any_change(host, bad_vars, named):
     assert run.changed_results() == []
     assert host.file(MC).content_string == mc_before
     assert host.file(CF).content_string == cf_before
-    assert host.check_output("iptables -S OUTPUT") == rules_before
+    assert host.check_output("iptables -w -S") == rules_before
