@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Fleet benchmark: harden and compliance runs across N test containers.
 
 For each fleet size N it starts N containers from the test images (mail and
@@ -184,7 +183,7 @@ def machine():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--sizes", default="1,4,8,16")
     parser.add_argument("--forks", type=int, help="default: N")
     parser.add_argument("--strategy", help="for example mitogen_linear (needs the mitogen package)")

@@ -5,8 +5,6 @@ kept out of the access logs and answered with 404; connections carrying
 "/default.ida?" to port 80 are reset by the chain SYSFIX-WORMS.
 """
 
-import re
-
 import pytest
 import sysfix_molecule
 

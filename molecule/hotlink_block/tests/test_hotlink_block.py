@@ -20,7 +20,7 @@ def fetch(host, path, referer=None, site=None):
         args += ["-e", "'%s'" % referer]
     if site:
         args += ["-H", "'Host: %s'" % site]
-    code, _, location = host.check_output("curl %s http://127.0.0.1%s" % (" ".join(args), path)).partition(" ")
+    code, _space, location = host.check_output("curl %s http://127.0.0.1%s" % (" ".join(args), path)).partition(" ")
     return int(code), location.strip()
 
 

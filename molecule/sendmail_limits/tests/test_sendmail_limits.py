@@ -28,6 +28,7 @@ def jumps(host, tool="iptables"):
     """The OUTPUT rules that send packets into the role's chain."""
     return [line for line in host.check_output("%s -w -S OUTPUT" % tool).splitlines() if "-j %s" % CHAIN in line]
 
+
 # One SMTP session, step by step, so that every reply can be checked. Runs
 # inside the container with the session described as JSON in argv[1].
 SMTP_CLIENT = r'''

@@ -16,7 +16,6 @@ from ansible_collections.sysfix.hardening.plugins.modules import connection_stat
 CONNECTIONS = FIXTURES / "connections"
 
 
-
 def run(capsys, check_mode=False, **args):
     args["_ansible_check_mode"] = check_mode
     with patch_module_args(args), pytest.raises(SystemExit):

@@ -11,7 +11,6 @@ from ansible_collections.sysfix.hardening.plugins.modules import mail_queue
 QUEUES = FIXTURES / "mail_queue"
 
 
-
 def run(capsys, check_mode=False, **args):
     args["_ansible_check_mode"] = check_mode
     with patch_module_args(args), pytest.raises(SystemExit):
