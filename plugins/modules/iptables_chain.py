@@ -166,6 +166,9 @@ def main():
     chain = params["name"]
     if not CHAIN_NAME.match(chain) or chain in BUILTIN_CHAINS:
         module.fail_json(msg="name %r must be a new chain: letters, digits, _ and -, at most 28 characters" % chain)
+    for rule in params["rules"]:
+        if "\n" in rule or "\r" in rule:
+            module.fail_json(msg="rule %r spans several lines: each item of rules must be one iptables rule" % rule)
     for jump in params["jumps"]:
         if not JUMP_RULE.match(jump["rule"]):
             module.fail_json(msg="jump rule %r may only hold letters, digits, spaces and ,:./!_-" % jump["rule"])
