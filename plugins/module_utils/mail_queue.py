@@ -130,9 +130,21 @@ def _parse_sendmail(lines, listing):
     for number, raw in enumerate(lines, 1):
         if raw[:5] == "\t\t\t\t\t" and recipients is not None:
             # The common line first: a recipient, five tabs in (six with -v).
+            # _add_recipient inlined: a large queue has hundreds of thousands.
             address = raw.strip()
             if address and address[0] != "(":
-                _add_recipient(entry, address)
+                if address[0] == "<" and address[-1] != ">":
+                    entry["truncated"] = cut = True
+                else:
+                    cut = False
+                address = address.strip("<>")
+                at = address.rfind("@")
+                recipients.append({
+                    "address": address,
+                    "domain": address[at + 1:].strip(".").lower() if at >= 0 else "",
+                    "reason": entry["reason"],
+                    "truncated": cut,
+                })
                 continue
         line = raw.rstrip("\r\n")
         stripped = line.strip()
@@ -234,21 +246,20 @@ def _sendmail_entry(stripped, verbose, queue_name, section):
     if not parts[1].isdigit():
         return None
     # Not verbose: "Sat Nov 28 00:01" (16 characters of ctime); verbose: priority, "Nov 28 00:02".
+    count = len(parts)
+    if count < 6:
+        return None
     if verbose:
-        if len(parts) < 6 or not parts[2].lstrip("-").isdigit():
+        if not parts[2].lstrip("-").isdigit():
             return None
         when = " ".join(parts[3:6])
-        sender_parts = parts[6:]
-        clock = parts[5]
     else:
-        if len(parts) < 6:
-            return None
         when = " ".join(parts[2:6])
-        sender_parts = parts[6:]
-        clock = parts[5]
-    if len(clock) != 5 or clock[2] != ":" or not (clock[:2] + clock[3:]).isdigit():
+    clock = parts[5]
+    if len(clock) != 5 or clock[2] != ":" or not (clock[:2].isdigit() and clock[3:].isdigit()):
         return None
-    sender = " ".join(sender_parts)
+    # Nearly always one word: the sender's address.
+    sender = parts[6] if count == 7 else " ".join(parts[6:])
     entry = {
         "queue": queue_name or "mqueue",
         "section": section,
@@ -475,6 +486,8 @@ def summarise(entries, queues=None):
     whole = {}
     senders = {}
     recipients_total = deferred_total = size_total = 0
+    # {sender as printed: its domain}: a queue has far fewer senders than entries.
+    sender_domain = {}
     for entry in entries:
         recipients = entry["recipients"]
         recipients_total += len(recipients)
@@ -484,11 +497,11 @@ def summarise(entries, queues=None):
         if not entry["truncated"]:
             # A cut entry may have a cut sender: its domain is trusted only when whole.
             sender = entry["sender"] or ""
-            at = sender.rfind("@")
-            if at >= 0:
-                domain = address_domain(sender)
-                if domain:
-                    senders[domain] = senders.get(domain, 0) + 1
+            domain = sender_domain.get(sender)
+            if domain is None:
+                domain = sender_domain[sender] = address_domain(sender) if "@" in sender else ""
+            if domain:
+                senders[domain] = senders.get(domain, 0) + 1
         for recipient in recipients:
             domain = recipient["domain"]
             info = domains.get(domain)
