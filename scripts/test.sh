@@ -7,7 +7,8 @@
 #   unit         pytest tests/unit
 #   integration  pytest tests/integration (collection build, ansible-builder,
 #                AWX configuration)
-#   molecule     every Molecule scenario: check, converge, idempotence, verify,
+#   molecule     every Molecule scenario, two at a time (scripts/molecule-all.sh):
+#                check, converge, idempotence, verify,
 #                check mode with zero changes (needs the engine and images;
 #                the harden scenario renders the compliance report in
 #                Debian's chromium)
@@ -39,7 +40,7 @@ stage_integration() {
 }
 
 stage_molecule() {
-    scripts/apt-install.sh chromium && molecule test --all
+    scripts/apt-install.sh chromium && scripts/molecule-all.sh
 }
 
 stages=("$@")
