@@ -127,6 +127,11 @@ def _parse_sendmail(lines, listing):
     verbose = False
     entry = recipients = None
     number = 0
+    # The totals of the queue entries are being added to, found again only
+    # when the queue directory or section changes.
+    queue_key = queue_info = None
+    # {domain as printed: as counted}: a queue has far fewer domains than recipients.
+    domains = {}
     for number, raw in enumerate(lines, 1):
         if raw[:5] == "\t\t\t\t\t" and recipients is not None:
             # The common line first: a recipient, five tabs in (six with -v).
@@ -139,9 +144,16 @@ def _parse_sendmail(lines, listing):
                     cut = False
                 address = address.strip("<>")
                 at = address.rfind("@")
+                if at >= 0:
+                    printed = address[at + 1:]
+                    domain = domains.get(printed)
+                    if domain is None:
+                        domain = domains[printed] = printed.strip(".").lower()
+                else:
+                    domain = ""
                 recipients.append({
                     "address": address,
-                    "domain": address[at + 1:].strip(".").lower() if at >= 0 else "",
+                    "domain": domain,
                     "reason": entry["reason"],
                     "truncated": cut,
                 })
@@ -161,7 +173,13 @@ def _parse_sendmail(lines, listing):
             if candidate is not None:
                 entry = candidate
                 recipients = entry["recipients"]
-                _add_entry(listing, entry, queue_name or "mqueue", section)
+                # _add_entry inlined.
+                listing.entries.append(entry)
+                if queue_key != (queue_name, section):
+                    queue_key = (queue_name, section)
+                    queue_info = listing.queue(queue_name or "mqueue", section)
+                queue_info["requests"] += 1
+                queue_info["size"] += entry["size"] or 0
                 continue
         if first in " \t":
             if stripped.startswith("Total requests:"):
