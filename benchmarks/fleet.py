@@ -117,7 +117,10 @@ def playbook(inventory, name, forks, strategy, extra=()):
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     try:
-        document = json.loads(proc.stdout)
+        # The json callback's document; the compliance_summary callback's table
+        # (what users see, so it stays on) is printed beside it.
+        start = proc.stdout.index("\n{") + 1 if not proc.stdout.startswith("{") else 0
+        document = json.JSONDecoder().raw_decode(proc.stdout[start:])[0]
     except ValueError:
         raise SystemExit("%s failed to run:\n%s\n%s" % (name, proc.stdout[-3000:], proc.stderr[-3000:]))
     tasks = sum(len(task["hosts"]) for play in document["plays"] for task in play["tasks"])
@@ -135,19 +138,25 @@ def measure(size, forks, strategy, report_dir):
             # strategy runs Ansible's own connection and measures nothing new.
             connection = "docker" if (strategy or "").startswith("mitogen") else "community.docker.docker"
             inventory = write_inventory(names, directory, connection)
-            prepare = subprocess.run(
-                ["ansible-playbook", "-i", str(inventory), str(REPO / "molecule" / "_shared" / "prepare.yml")],
-                cwd=REPO, capture_output=True, text=True, check=False,
-                env=dict(os.environ, ANSIBLE_FORKS=str(forks),
-                         ANSIBLE_COLLECTIONS_PATH=str(REPO / ".cache" / "collections")),
-            )
+            # Sixteen containers booting at once on two cores: a host may not
+            # answer the first time. The prepare step is safe to run again.
+            for _attempt in range(3):
+                prepare = subprocess.run(
+                    ["ansible-playbook", "-i", str(inventory), str(REPO / "molecule" / "_shared" / "prepare.yml")],
+                    cwd=REPO, capture_output=True, text=True, check=False,
+                    env=dict(os.environ, ANSIBLE_FORKS=str(forks),
+                             ANSIBLE_COLLECTIONS_PATH=str(REPO / ".cache" / "collections")),
+                )
+                if prepare.returncode == 0:
+                    break
+                time.sleep(10)
             if prepare.returncode != 0:
                 raise SystemExit("prepare failed:\n" + prepare.stdout[-3000:])
             runs = {
                 "converge": playbook(inventory, "harden.yml", forks, strategy),
                 "idempotent": playbook(inventory, "harden.yml", forks, strategy),
                 "compliance": playbook(inventory, "compliance.yml", forks, strategy,
-                                       ["-e", "compliance_report_dir=%s" % report_dir]),
+                                       ["--check", "--diff", "-e", "compliance_report_dir=%s" % report_dir]),
             }
     finally:
         stop_fleet(names)
@@ -195,10 +204,21 @@ def main():
     args = parser.parse_args()
     sizes = [int(n) for n in args.sizes.split(",")]
     results = {}
+    failed = None
     with tempfile.TemporaryDirectory() as report_dir:
         for size in sizes:
             print("measuring N=%d ..." % size, file=sys.stderr, flush=True)
-            results[size] = measure(size, args.forks or size, args.strategy, report_dir)
+            try:
+                results[size] = measure(size, args.forks or size, args.strategy, report_dir)
+            except SystemExit as exc:
+                # Keep what was measured: the table is written for the sizes that ran.
+                failed = "N=%d failed: %s" % (size, exc)
+                print(failed, file=sys.stderr)
+                break
+            print(json.dumps({size: results[size]}), file=sys.stderr, flush=True)
+    if not results:
+        raise SystemExit(failed)
+    sizes = sorted(results)
     lines = [
         "Measured on %s, %s." % (machine(), time.strftime("%Y-%m-%d")),
         "Strategy: %s; forks: %s." % (args.strategy or "linear", args.forks or "N"),
@@ -223,6 +243,8 @@ def main():
     largest = max(sizes)
     peak = max(run["peak_rss_kib"] for run in results[largest].values())
     lines += ["", "Controller peak memory at N=%d: %.0f MiB (largest single process)." % (largest, peak / 1024.0)]
+    if failed:
+        lines += ["", "Not measured: " + failed.splitlines()[0]]
     text = "\n".join(lines) + "\n"
     print(text)
     Path(args.output + ".md").write_text(text)
