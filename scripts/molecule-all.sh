@@ -37,8 +37,8 @@ if [ "${1:-}" = "--one" ]; then
     exit 1
 fi
 
-# Measured wall time of each scenario alone (seconds, on the 2-core machine),
-# longest first; a scenario not listed here runs last.
+# Scenarios by their wall time in a serial run on the 2-core machine, longest
+# first; a scenario not listed here runs last.
 longest_first=(harden sendmail_limits inetd_pop3 mail_quota incident_web apache_limits
                default mail_health codered_filter syncookies ulimit_profile system_sanity
                hotlink_block)

@@ -127,36 +127,14 @@ def _parse_sendmail(lines, listing):
     verbose = False
     entry = recipients = None
     number = 0
-    # The totals of the queue entries are being added to, found again only
-    # when the queue directory or section changes.
-    queue_key = queue_info = None
     # {domain as printed: as counted}: a queue has far fewer domains than recipients.
     domains = {}
     for number, raw in enumerate(lines, 1):
         if raw[:5] == "\t\t\t\t\t" and recipients is not None:
             # The common line first: a recipient, five tabs in (six with -v).
-            # _add_recipient inlined: a large queue has hundreds of thousands.
             address = raw.strip()
             if address and address[0] != "(":
-                if address[0] == "<" and address[-1] != ">":
-                    entry["truncated"] = cut = True
-                else:
-                    cut = False
-                address = address.strip("<>")
-                at = address.rfind("@")
-                if at >= 0:
-                    printed = address[at + 1:]
-                    domain = domains.get(printed)
-                    if domain is None:
-                        domain = domains[printed] = printed.strip(".").lower()
-                else:
-                    domain = ""
-                recipients.append({
-                    "address": address,
-                    "domain": domain,
-                    "reason": entry["reason"],
-                    "truncated": cut,
-                })
+                _add_recipient(entry, address, domains)
                 continue
         line = raw.rstrip("\r\n")
         stripped = line.strip()
@@ -173,13 +151,7 @@ def _parse_sendmail(lines, listing):
             if candidate is not None:
                 entry = candidate
                 recipients = entry["recipients"]
-                # _add_entry inlined.
-                listing.entries.append(entry)
-                if queue_key != (queue_name, section):
-                    queue_key = (queue_name, section)
-                    queue_info = listing.queue(queue_name or "mqueue", section)
-                queue_info["requests"] += 1
-                queue_info["size"] += entry["size"] or 0
+                _add_entry(listing, entry, queue_name or "mqueue", section)
                 continue
         if first in " \t":
             if stripped.startswith("Total requests:"):
@@ -218,7 +190,7 @@ def _parse_sendmail(lines, listing):
                 # With -v, notes such as "(---)" or "(may be forwarded)" follow a recipient.
                 entry.setdefault("notes", []).append(stripped)
                 continue
-            _add_recipient(entry, stripped)
+            _add_recipient(entry, stripped, domains)
             continue
         # A line at the left margin.
         if stripped.endswith("Queue status..."):
@@ -296,17 +268,28 @@ def _sendmail_entry(stripped, verbose, queue_name, section):
     return entry
 
 
-def _add_recipient(entry, address):
-    """Add a recipient line's address (``<bob@example.com>``, or bare in the MSP queue)."""
+def _add_recipient(entry, address, domains):
+    """Add a recipient line's address (``<bob@example.com>``, or bare in the MSP queue).
+
+    ``domains`` maps a domain as printed to the domain as counted; the caller
+    keeps it for the whole listing (far fewer domains than recipients).
+    """
     # sendmail cuts an address at 45 characters (38 with -v): the ">" is gone then.
     cut = address[0] == "<" and address[-1] != ">"
     if cut:
         entry["truncated"] = True
     address = address.strip("<>")
     at = address.rfind("@")
+    if at >= 0:
+        printed = address[at + 1:]
+        domain = domains.get(printed)
+        if domain is None:
+            domain = domains[printed] = printed.strip(".").lower()
+    else:
+        domain = ""
     entry["recipients"].append({
         "address": address,
-        "domain": address[at + 1:].strip(".").lower() if at >= 0 else "",
+        "domain": domain,
         "reason": entry["reason"],
         "truncated": cut,
     })
