@@ -31,6 +31,8 @@ from __future__ import annotations
 import ipaddress
 import itertools
 
+from ansible_collections.sysfix.hardening.plugins.module_utils.text import clip as _clip
+
 # netstat's spelling is the canonical one: it is what the runbook greps for.
 STATES = (
     "ESTABLISHED",
@@ -728,13 +730,6 @@ def _decode_or_false(hexaddr, byteorder):
         return None
     address = proc_hex_to_address(hexaddr, byteorder)
     return False if address is None else address
-
-
-def _clip(line, limit=200):
-    if isinstance(line, (bytes, bytearray)):
-        line = bytes(line).decode("utf-8", "replace")
-    line = str(line).rstrip("\r\n")
-    return line if len(line) <= limit else line[:limit] + "..."
 
 
 def parse_networks(items):

@@ -31,6 +31,8 @@ import gc
 import json
 import time
 
+from ansible_collections.sysfix.hardening.plugins.module_utils.text import clip as _clip, is_number as _is_number
+
 MAX_SAMPLES = 50
 
 FORMATS = ("auto", "sendmail", "postfix", "postfix_json")
@@ -45,11 +47,6 @@ POSTFIX_FLAGS = {"*": "active", "!": "hold", "#": "forced to expire"}
 
 # Programs whose own messages (permission denied, cannot connect) may be in the output.
 _PROGRAM_PREFIXES = ("mailq:", "postqueue:", "sendmail:", "sendmail-mta:", "postdrop:")
-
-
-def _clip(line, limit=200):
-    line = str(line).rstrip("\r\n")
-    return line if len(line) <= limit else line[:limit] + "..."
 
 
 def address_domain(address):
@@ -233,20 +230,20 @@ def _sendmail_entry(stripped, verbose, queue_name, section):
         return {"queue": queue_name or "mqueue", "section": section, "id": ident, "flag": flag,
                 "status": "completed", "size": None, "time": None, "sender": None,
                 "recipients": [], "reason": None, "truncated": False}
-    if not parts[1].isdigit():
+    if not _is_number(parts[1]):
         return None
     # Not verbose: "Sat Nov 28 00:01" (16 characters of ctime); verbose: priority, "Nov 28 00:02".
     count = len(parts)
     if count < 6:
         return None
     if verbose:
-        if not parts[2].lstrip("-").isdigit():
+        if not _is_number(parts[2].lstrip("-")):
             return None
         when = " ".join(parts[3:6])
     else:
         when = " ".join(parts[2:6])
     clock = parts[5]
-    if len(clock) != 5 or clock[2] != ":" or not (clock[:2].isdigit() and clock[3:].isdigit()):
+    if len(clock) != 5 or clock[2] != ":" or not (_is_number(clock[:2]) and _is_number(clock[3:])):
         return None
     # Nearly always one word: the sender's address.
     sender = parts[6] if count == 7 else " ".join(parts[6:])
@@ -351,7 +348,7 @@ def _parse_postfix(lines, listing):
 
 def _postfix_entry(stripped):
     parts = stripped.split()
-    if len(parts) < 6 or not parts[1].isdigit():
+    if len(parts) < 6 or not _is_number(parts[1]):
         return None
     ident = parts[0]
     flag = ""
@@ -460,7 +457,7 @@ def _int_after(text, separator):
 def _leading_int(text):
     digits = ""
     for char in text.strip():
-        if not char.isdigit():
+        if not _is_number(char):
             break
         digits += char
     return int(digits) if digits else None

@@ -23,6 +23,8 @@ Nothing here runs a command; lines of no known shape are counted in
 
 from __future__ import annotations
 
+from ansible_collections.sysfix.hardening.plugins.module_utils.text import clip as _clip, is_number as _is_number
+
 MAX_SAMPLES = 50
 
 # Column names, in mailstats' order; bytes are kilobytes in both formats.
@@ -40,18 +42,13 @@ CONNECTION_FIELDS = ("from", "to", "rejected")
 DEFAULT_SECTION = "mailstats"
 
 
-def _clip(line, limit=200):
-    line = str(line).rstrip("\r\n")
-    return line if len(line) <= limit else line[:limit] + "..."
-
-
 def _numbers(tokens):
     """Integers of mailstats' columns (``6K`` is 6 kilobytes), or None if one is not a number."""
     values = []
     for token in tokens:
         if token[-1:] == "K":
             token = token[:-1]
-        if not token.isdigit():
+        if not _is_number(token):
             return None
         values.append(int(token))
     return values
@@ -125,13 +122,13 @@ def parse_mailstats(text):
         if head == "C" and values is not None and len(values) == 3:
             current()["connections"] = dict(zip(CONNECTION_FIELDS, values))
             continue
-        if len(tokens) == 2 and tokens[0].isdigit() and tokens[1].isdigit() \
+        if len(tokens) == 2 and _is_number(tokens[0]) and _is_number(tokens[1]) \
                 and current()["start_epoch"] is None and not current()["mailers"]:
             # mailstats -P: start and current time, in epoch seconds.
             section["start_epoch"], section["now_epoch"] = int(tokens[0]), int(tokens[1])
             raw_format = True
             continue
-        if head.isdigit() and len(tokens) in (8, 9):
+        if _is_number(head) and len(tokens) in (8, 9):
             values = _numbers(tokens[1:-1])
             if values is not None:
                 row = _row(values)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import posixpath
 import re
 
+from ansible_collections.sysfix.hardening.plugins.module_utils.text import is_number as _is_number
+
 # File systems whose user quotas this collection sets up: usrquota as a mount
 # option that a remount can add, quota files made by quotacheck (or ext4's
 # own quota feature).
@@ -297,7 +299,7 @@ def parse_repquota_csv(text):
             malformed.append(line)
             continue
         user = record["User"]
-        if user.startswith("#") and user[1:].isdigit():
+        if user.startswith("#") and _is_number(user[1:]):
             rows[int(user[1:])] = row
         else:
             row["name"] = user
@@ -310,7 +312,7 @@ def parse_getent_passwd(text):
     users = []
     for line in text.splitlines():
         fields = line.split(":")
-        if len(fields) < 7 or not fields[0] or not fields[2].isdigit():
+        if len(fields) < 7 or not fields[0] or not _is_number(fields[2]):
             continue
         users.append((fields[0], int(fields[2])))
     return users
@@ -321,7 +323,7 @@ def parse_login_defs(text):
     values = {"UID_MIN": 1000, "UID_MAX": 60000}
     for line in text.splitlines():
         fields = line.split("#", 1)[0].split()
-        if len(fields) >= 2 and fields[0] in values and fields[1].isdigit():
+        if len(fields) >= 2 and fields[0] in values and _is_number(fields[1]):
             values[fields[0]] = int(fields[1])
     return values
 

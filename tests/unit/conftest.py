@@ -29,3 +29,16 @@ def run_modules_as_on_a_host(monkeypatch):
     a module's result holds. Tests that need controller mode set it back.
     """
     monkeypatch.setattr(_internal, "is_controller", False)
+
+
+def unicode_digit_variants(text):
+    """``text`` once per line that has digits, with that line's ASCII digits made "²".
+
+    ``"²".isdigit()`` is true but ``int("²")`` raises: a parser that trusts
+    ``isdigit()`` before ``int()`` fails on such a line instead of counting it.
+    """
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if any(char in "0123456789" for char in line):
+            changed = "".join("\u00b2" if char in "0123456789" else char for char in line)
+            yield index + 1, "\n".join(lines[:index] + [changed] + lines[index + 1:])

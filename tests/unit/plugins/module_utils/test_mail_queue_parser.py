@@ -8,7 +8,7 @@ MTA was stopped, a locked queue file, MinQueueAge and QueueLA for the '-' and
 """
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, unicode_digit_variants
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -278,6 +278,14 @@ def test_arbitrary_and_mutated_input_never_raises(text, fmt):
     result = mail_queue.parse_mail_queue(text, fmt=fmt, known_domains=["example.com"])
     assert result["malformed_count"] >= len(result["malformed"])
     assert result["total"]["requests"] == len(result["entries"])
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "mail_queue").glob("*.txt")))
+def test_unicode_digits_in_any_line_never_raise(name):
+    """A number made of "²" (isdigit() says yes, int() says no) is a malformed line, not an exception."""
+    for number, text in unicode_digit_variants(fixture(name)):
+        result = mail_queue.parse_mail_queue(text)
+        assert result["total"]["requests"] == len(result["entries"]), number
 
 
 @settings(max_examples=100, deadline=None)

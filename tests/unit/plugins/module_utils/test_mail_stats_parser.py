@@ -6,7 +6,7 @@ the MSP relayed 6 local submissions; Debian 13 saw 10 messages and 1 delivery.
 """
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, unicode_digit_variants
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,6 +93,14 @@ def test_truncated_rows_are_malformed():
 def test_arbitrary_input_never_raises(text):
     result = mail_stats.parse_mailstats(text)
     assert result["malformed_count"] >= len(result["malformed"])
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "mail_stats").glob("*.txt")))
+def test_unicode_digits_in_any_line_never_raise(name):
+    """A number made of "²" (isdigit() says yes, int() says no) is a malformed line, not an exception."""
+    for number, text in unicode_digit_variants(fixture(name)):
+        result = mail_stats.parse_mailstats(text)
+        assert result["malformed_count"] >= len(result["malformed"]), number
 
 
 @settings(max_examples=100, deadline=None)

@@ -4,7 +4,7 @@ user-mode-linux guest whose kernel enforces quotas (tests/unit/fixtures/quota)."
 import pytest
 
 from ansible_collections.sysfix.hardening.plugins.module_utils import quota
-from conftest import FIXTURES
+from conftest import FIXTURES, unicode_digit_variants
 
 QUOTA = FIXTURES / "quota"
 
@@ -241,6 +241,15 @@ def test_getent_and_login_defs():
     assert users["root"] == 0 and users["nobody"] == 65534 and users["alice"] == 1001
     assert quota.parse_login_defs(fixture("login.defs-debian12")) == {"UID_MIN": 1000, "UID_MAX": 60000}
     assert quota.parse_login_defs("") == {"UID_MIN": 1000, "UID_MAX": 60000}
+
+
+def test_unicode_digits_in_passwd_and_login_defs_are_skipped():
+    """A UID or UID_MIN of "²" (isdigit() says yes, int() says no) is skipped, not an exception."""
+    for _number, text in unicode_digit_variants(fixture("getent-passwd-debian12.txt")):
+        assert len(quota.parse_getent_passwd(text)) == len(passwd()) - 1
+    assert quota.parse_login_defs("UID_MIN \u00b2\u00b2\nUID_MAX 5000\n") == {"UID_MIN": 1000, "UID_MAX": 5000}
+    for _number, text in unicode_digit_variants(fixture("repquota-csv-uml-quota-on.txt")):
+        quota.parse_repquota_csv(text)
 
 
 def test_login_users_get_the_defaults_and_nobody_root_and_system_users_do_not():
