@@ -29,9 +29,17 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import time
+from collections import Counter
+from itertools import compress, islice
+from operator import itemgetter, not_
 
-from ansible_collections.sysfix.hardening.plugins.module_utils.text import clip as _clip, is_number as _is_number
+from ansible_collections.sysfix.hardening.plugins.module_utils.text import (
+    clip as _clip,
+    is_number as _is_number,
+    iter_lines,
+)
 
 MAX_SAMPLES = 50
 
@@ -71,11 +79,30 @@ class _Listing:
         self.malformed_count = 0
         self.malformed = []
         self.lines = 0
+        # {(queue, domain, reason, cut): recipients}, counted as recipients are added.
+        # A queue has few of these keys however many recipients it has, so
+        # summarise() works on them instead of walking every recipient again.
+        self.tally = {}
+        # {(domain, reason): messages} of deferred recipients; a message counts once
+        # per group however many of its recipients are in it.
+        self.messages = {}
+        self._last_entry = {}
 
     def bad(self, number, line):
         self.malformed_count += 1
         if len(self.malformed) < MAX_SAMPLES:
             self.malformed.append({"line": number, "text": _clip(line)})
+
+    def add_recipient(self, entry, address, domain, reason, cut):
+        """Add a recipient to ``entry`` (already added to the listing) and count it."""
+        entry["recipients"].append({"address": address, "domain": domain, "reason": reason, "truncated": cut})
+        key = (entry["queue"], domain, reason, cut)
+        self.tally[key] = self.tally.get(key, 0) + 1
+        if reason:
+            group = (domain, reason)
+            if self._last_entry.get(group) is not entry:
+                self._last_entry[group] = entry
+                self.messages[group] = self.messages.get(group, 0) + 1
 
     def queue(self, name, section=None):
         info = self.queues.get(name)
@@ -90,19 +117,25 @@ class _Listing:
         return info
 
 
-def _lines(text):
+def _text(text):
+    """str, or a list of str lines, from whatever the caller has (None, bytes, lines)."""
     if text is None:
-        return []
+        return ""
     if isinstance(text, (bytes, bytearray)):
-        text = bytes(text).decode("utf-8", "replace")
+        return bytes(text).decode("utf-8", "replace")
     if isinstance(text, str):
-        return text.splitlines()
+        return text
     return [line if isinstance(line, str) else str(line) for line in text]
+
+
+def _lines(text):
+    """An iterator over the lines of what ``_text`` returned."""
+    return iter_lines(text) if isinstance(text, str) else iter(text)
 
 
 def detect_format(text):
     """Tell which tool printed ``text``: sendmail, postfix or postfix_json."""
-    for line in _lines(text)[:50]:
+    for line in islice(_lines(_text(text)), 50):
         stripped = line.strip()
         if not stripped:
             continue
@@ -126,21 +159,24 @@ def _parse_sendmail(lines, listing):
     number = 0
     # {domain as printed: as counted}: a queue has far fewer domains than recipients.
     domains = {}
+    # One string per distinct reason: each deferred recipient is counted under its
+    # reason (listing.add_recipient), and a string seen before has its hash kept.
+    reasons = {}
     for number, raw in enumerate(lines, 1):
         if raw[:5] == "\t\t\t\t\t" and recipients is not None:
             # The common line first: a recipient, five tabs in (six with -v).
             address = raw.strip()
             if address and address[0] != "(":
-                _add_recipient(entry, address, domains)
+                _sendmail_recipient(listing, entry, address, domains)
                 continue
-        line = raw.rstrip("\r\n")
-        stripped = line.strip()
+        stripped = raw.strip()
         if not stripped:
             continue
-        first = line[0]
+        first = raw[0]
         if first == " " and stripped[0] == "(" and stripped[-1] == ")" and recipients == []:
             # The next most common: "                 (Deferred: ...)" before the recipients.
-            entry["reason"] = stripped[1:-1].strip()
+            reason = stripped[1:-1].strip()
+            entry["reason"] = reasons.setdefault(reason, reason)
             continue
         if first.isalnum():
             # A queue entry; section titles and messages fail its checks and are judged below.
@@ -176,18 +212,19 @@ def _parse_sendmail(lines, listing):
                 entry["quarantine"] = stripped.partition(":")[2].strip()
                 continue
             if not entry["recipients"] and (stripped[0] == "(" or " (" in stripped) \
-                    and stripped[-1] == ")" and line[0] == " ":
+                    and stripped[-1] == ")" and first == " ":
                 # "      8BITMIME   (Deferred: ...)": the body type, then the reason.
                 body, _sep, reason = stripped.partition("(")
                 if body.strip():
                     entry["body_type"] = body.strip()
-                entry["reason"] = reason[:-1].strip()
+                reason = reason[:-1].strip()
+                entry["reason"] = reasons.setdefault(reason, reason)
                 continue
             if stripped[0] == "(" and entry["recipients"]:
                 # With -v, notes such as "(---)" or "(may be forwarded)" follow a recipient.
                 entry.setdefault("notes", []).append(stripped)
                 continue
-            _add_recipient(entry, stripped, domains)
+            _sendmail_recipient(listing, entry, stripped, domains)
             continue
         # A line at the left margin.
         if stripped.endswith("Queue status..."):
@@ -215,7 +252,44 @@ def _parse_sendmail(lines, listing):
     listing.lines = number
 
 
+# The usual entry line, "6AS02KC2001184        6 Sat Nov 28 00:02 <alice@example.org>":
+# ID (never ending in X, which is a flag), flag, size, ctime's day, month,
+# day of month (space-padded) and clock, one-word sender. One C-level match
+# checks and cuts it; any other shape goes to _sendmail_entry_any, which gives
+# the same answer for this one (a unit test holds the two together).
+_PLAIN_ENTRY = re.compile(
+    r"([0-9A-Za-z]*[0-9A-WYZa-z])([-*?X]?) +([0-9]+)"
+    r" ([A-Z][a-z]{2} [A-Z][a-z]{2}) +([0-9]{1,2} [0-9]{2}:[0-9]{2})(?: (\S+))?").fullmatch
+
+
 def _sendmail_entry(stripped, verbose, queue_name, section):
+    """A queue entry line as an entry (no recipients yet), or None if it is not one."""
+    match = None if verbose else _PLAIN_ENTRY(stripped)
+    if match is None:
+        return _sendmail_entry_any(stripped, verbose, queue_name, section)
+    ident, flag, size, day, clock, sender = match.groups()
+    return _new_entry(queue_name, section, ident, flag, size, day + " " + clock, sender or "")
+
+
+def _new_entry(queue_name, section, ident, flag, size, when, sender):
+    return {
+        "queue": queue_name or "mqueue",
+        "section": section,
+        "id": ident,
+        "flag": flag,
+        "status": SENDMAIL_FLAGS.get(flag, "queued"),
+        "size": int(size),
+        "time": when,
+        "sender": sender.strip("<>") if sender != "<>" else "",
+        "recipients": [],
+        "reason": None,
+        # sendmail cuts the sender at 45 characters (38 with -v): the ">" is gone then.
+        "truncated": sender[:1] == "<" and sender[-1:] != ">",
+    }
+
+
+def _sendmail_entry_any(stripped, verbose, queue_name, section):
+    """A queue entry line in any shape sendmail prints (see ``_sendmail_entry``), or None."""
     parts = stripped.split()
     if len(parts) < 2:
         return None
@@ -245,27 +319,13 @@ def _sendmail_entry(stripped, verbose, queue_name, section):
     clock = parts[5]
     if len(clock) != 5 or clock[2] != ":" or not (_is_number(clock[:2]) and _is_number(clock[3:])):
         return None
-    # Nearly always one word: the sender's address.
-    sender = parts[6] if count == 7 else " ".join(parts[6:])
-    entry = {
-        "queue": queue_name or "mqueue",
-        "section": section,
-        "id": ident,
-        "flag": flag,
-        "status": SENDMAIL_FLAGS.get(flag, "queued"),
-        "size": int(parts[1]),
-        "time": when,
-        "sender": sender.strip("<>") if sender not in ("<>",) else "",
-        "recipients": [],
-        "reason": None,
-        "truncated": sender.startswith("<") and not sender.endswith(">"),
-    }
+    entry = _new_entry(queue_name, section, ident, flag, parts[1], when, " ".join(parts[6:]))
     if verbose:
         entry["priority"] = int(parts[2])
     return entry
 
 
-def _add_recipient(entry, address, domains):
+def _sendmail_recipient(listing, entry, address, domains):
     """Add a recipient line's address (``<bob@example.com>``, or bare in the MSP queue).
 
     ``domains`` maps a domain as printed to the domain as counted; the caller
@@ -284,12 +344,7 @@ def _add_recipient(entry, address, domains):
             domain = domains[printed] = printed.strip(".").lower()
     else:
         domain = ""
-    entry["recipients"].append({
-        "address": address,
-        "domain": domain,
-        "reason": entry["reason"],
-        "truncated": cut,
-    })
+    listing.add_recipient(entry, address, domain, entry["reason"], cut)
 
 
 def _add_entry(listing, entry, queue_name, section):
@@ -341,8 +396,7 @@ def _parse_postfix(lines, listing):
             if entry["reason"] is None:
                 entry["reason"] = reason
             continue
-        entry["recipients"].append({"address": stripped, "domain": address_domain(stripped),
-                                    "reason": reason, "truncated": False})
+        listing.add_recipient(entry, stripped, address_domain(stripped), reason, False)
     listing.lines = number
 
 
@@ -392,28 +446,32 @@ def _parse_postfix_json(lines, listing):
             else:
                 listing.bad(number, raw)
             continue
-        entry = _json_entry(record)
+        entry, recipients = _json_entry(record)
         if entry is None:
             listing.bad(number, raw)
             continue
         _add_entry(listing, entry, entry["queue"], None)
+        for address, reason in recipients:
+            listing.add_recipient(entry, address, address_domain(address), reason, False)
     listing.lines = number
 
 
 def _json_entry(record):
+    """A ``postqueue -j`` record as an entry without recipients, and its [(address, reason)];
+    (None, None) if it is not one."""
     if not isinstance(record, dict):
-        return None
+        return None, None
     ident = record.get("queue_id")
     queue = record.get("queue_name")
     size = record.get("message_size")
     arrival = record.get("arrival_time")
     recipients = record.get("recipients")
     if not isinstance(ident, str) or not ident or not isinstance(queue, str) or not queue:
-        return None
+        return None, None
     if not isinstance(size, int) or isinstance(size, bool) or not isinstance(recipients, list):
-        return None
+        return None, None
     if not isinstance(arrival, (int, float)) or isinstance(arrival, bool):
-        return None
+        return None, None
     sender = record.get("sender")
     entry = {
         "queue": queue,
@@ -430,17 +488,16 @@ def _json_entry(record):
         "reason": None,
         "truncated": False,
     }
+    pairs = []
     for item in recipients:
         if not isinstance(item, dict) or not isinstance(item.get("address"), str):
-            return None
+            return None, None
         reason = item.get("delay_reason")
         reason = reason if isinstance(reason, str) and reason else None
         if reason and entry["reason"] is None:
             entry["reason"] = reason
-        entry["recipients"].append({"address": item["address"],
-                                    "domain": address_domain(item["address"]),
-                                    "reason": reason, "truncated": False})
-    return entry
+        pairs.append((item["address"], reason))
+    return entry, pairs
 
 
 def _utc(epoch):
@@ -471,63 +528,52 @@ def _int_or_none(text):
 
 
 # -- summaries --------------------------------------------------------------------
-def summarise(entries, queues=None):
-    """Everything counted over the entries, in one pass (a large queue has 100,000 of them).
+def summarise(listing):
+    """Everything counted over a parsed listing (a large queue has 100,000 entries).
 
-    Returns ``total``, ``domains`` (see ``domain_counts``), ``deferred`` (see
-    ``deferred_groups``), and for ``typo_hints`` the recipient domains sendmail
-    did not cut (``whole_domains``) and the senders' domains (``sender_domains``)
-    of entries with nothing cut. Fills in the recipients of each queue in ``queues``.
+    Returns ``total``, ``domains`` and ``deferred`` (see the module's RETURN),
+    and for ``typo_hints`` the recipient domains sendmail did not cut
+    (``whole_domains``) and the senders' domains of entries with nothing cut
+    (``sender_domains``). Fills in the recipients of each queue in ``listing.queues``.
+    The recipients were counted as they were added (``listing.tally``); what is
+    left per entry runs in C (``Counter`` over ``itemgetter``).
     """
+    entries = listing.entries
     domains = {}
-    groups = {}
     whole = {}
-    senders = {}
-    recipients_total = deferred_total = size_total = 0
-    # {sender as printed: its domain}: a queue has far fewer senders than entries.
-    sender_domain = {}
-    for entry in entries:
-        recipients = entry["recipients"]
-        recipients_total += len(recipients)
-        size_total += entry["size"] or 0
-        if queues is not None and entry["queue"] in queues:
-            queues[entry["queue"]]["recipients"] += len(recipients)
-        if not entry["truncated"]:
-            # A cut entry may have a cut sender: its domain is trusted only when whole.
-            sender = entry["sender"] or ""
-            domain = sender_domain.get(sender)
-            if domain is None:
-                domain = sender_domain[sender] = address_domain(sender) if "@" in sender else ""
-            if domain:
-                senders[domain] = senders.get(domain, 0) + 1
-        for recipient in recipients:
-            domain = recipient["domain"]
-            info = domains.get(domain)
-            if info is None:
-                info = domains[domain] = {"recipients": 0, "deferred": 0}
-            info["recipients"] += 1
-            if domain and not recipient["truncated"]:
-                whole[domain] = whole.get(domain, 0) + 1
-            reason = recipient["reason"]
-            if not reason:
-                continue
-            info["deferred"] += 1
-            deferred_total += 1
-            key = (domain, reason)
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = {"domain": domain, "reason": reason, "recipients": 0,
-                                       "messages": 0, "_last": None}
-            group["recipients"] += 1
-            if group["_last"] is not entry:
-                group["messages"] += 1
-                group["_last"] = entry
+    groups = {}
+    recipients_total = deferred_total = 0
+    for (queue, domain, reason, cut), count in listing.tally.items():
+        recipients_total += count
+        listing.queues[queue]["recipients"] += count
+        info = domains.get(domain)
+        if info is None:
+            info = domains[domain] = {"recipients": 0, "deferred": 0}
+        info["recipients"] += count
+        if domain and not cut:
+            whole[domain] = whole.get(domain, 0) + count
+        if not reason:
+            continue
+        info["deferred"] += count
+        deferred_total += count
+        group = groups.get((domain, reason))
+        if group is None:
+            group = groups[(domain, reason)] = {"domain": domain, "reason": reason, "recipients": 0,
+                                                "messages": listing.messages[(domain, reason)]}
+        group["recipients"] += count
     deferred = sorted(groups.values(), key=lambda g: (-g["recipients"], g["domain"], g["reason"]))
-    for group in deferred:
-        del group["_last"]
+
+    # A cut entry may have a cut sender: its domain is trusted only when whole.
+    senders = {}
+    whole_entries = compress(entries, map(not_, map(itemgetter("truncated"), entries)))
+    for sender, count in Counter(map(itemgetter("sender"), whole_entries)).items():
+        domain = address_domain(sender) if sender and "@" in sender else ""
+        if domain:
+            senders[domain] = senders.get(domain, 0) + count
     return {
         "total": {"requests": len(entries), "recipients": recipients_total,
-                  "deferred_recipients": deferred_total, "size": size_total,
+                  "deferred_recipients": deferred_total,
+                  "size": sum(filter(None, map(itemgetter("size"), entries))),
                   "reported_requests": None},
         "domains": domains,
         "deferred": deferred,
@@ -642,9 +688,10 @@ def parse_mail_queue(text, fmt="auto", known_domains=(), with_entries=True):
 
 
 def _parse_mail_queue(text, fmt, known_domains, with_entries):
-    lines = _lines(text)
+    text = _text(text)
     if fmt == "auto":
-        fmt = detect_format(lines)
+        fmt = detect_format(text)
+    lines = _lines(text)
     listing = _Listing(fmt)
     if fmt == "sendmail":
         _parse_sendmail(lines, listing)
@@ -654,7 +701,7 @@ def _parse_mail_queue(text, fmt, known_domains, with_entries):
         _parse_postfix_json(lines, listing)
 
     entries = listing.entries
-    summary = summarise(entries, listing.queues)
+    summary = summarise(listing)
     reported = listing.reported.get("requests")
     if reported is None:
         per_section = [s.get("reported_requests") for s in listing.sections.values()]

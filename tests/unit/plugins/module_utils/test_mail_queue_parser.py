@@ -301,3 +301,34 @@ def test_a_garbage_line_between_entries_is_counted_once(garbage, entry_index):
     assert result["malformed_count"] == 1
     assert result["malformed"][0]["line"] == starts[entry_index] + 1
     assert result["total"]["requests"] == 15
+
+
+ENTRY_LINES = [line.strip() for name in ("mailq-debian12-deferred.txt", "mailq-debian12-msp-and-locked.txt",
+                                         "mailq-debian12-queue-la.txt", "mailq-debian12-too-young.txt",
+                                         "mailq-debian13-multiqueue.txt")
+               for line in fixture(name).splitlines() if line[:1].isalnum() and line[:3] not in ("MSP", "MTA")]
+
+
+@st.composite
+def entry_lines(draw):
+    """Entry lines as sendmail prints them, and the same with one character changed."""
+    line = draw(st.one_of(
+        st.sampled_from(ENTRY_LINES),
+        st.from_regex(r"[0-9A-Za-z]{1,16}[-*?X]? {1,9}[0-9]{1,9} [A-Z][a-z]{2} [A-Z][a-z]{2} {1,2}[0-9]{1,2} "
+                      r"[0-9]{2}:[0-9]{2}( <?[!-~]{0,50}>?)?", fullmatch=True)))
+    if draw(st.booleans()) and line:
+        at = draw(st.integers(0, len(line) - 1))
+        line = line[:at] + draw(st.sampled_from(list(" \tX*-?<>@9a\u00b2") + [""])) + line[at + 1:]
+    return line
+
+
+@settings(max_examples=500, deadline=None)
+@given(entry_lines())
+def test_the_quick_entry_match_agrees_with_the_general_reading(line):
+    """The regular expression for the usual entry line gives what the general reading gives."""
+    assert ENTRY_LINES and all(mail_queue._PLAIN_ENTRY(sample) for sample in ENTRY_LINES)
+    stripped = line.strip()
+    if not stripped:
+        return
+    assert mail_queue._sendmail_entry(stripped, False, "q", "MTA") == \
+        mail_queue._sendmail_entry_any(stripped, False, "q", "MTA")
