@@ -91,8 +91,12 @@ def write_inventory(names, directory, connection="community.docker.docker"):
     return path
 
 
-def playbook(inventory, name, forks, strategy, extra=()):
-    """Run a playbook; return wall seconds, CPU seconds, tasks executed, peak RSS (KiB)."""
+def playbook(inventory, name, forks, strategy, extra=(), profile=False):
+    """Run a playbook; return wall seconds, CPU seconds, tasks executed, peak RSS (KiB).
+
+    With ``profile`` the output is the default callback's with the
+    ansible.posix.profile_tasks summary (the slowest tasks), returned as ``output``.
+    """
     env = dict(os.environ)
     env.update(
         ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
@@ -101,6 +105,10 @@ def playbook(inventory, name, forks, strategy, extra=()):
         ANSIBLE_PIPELINING="True",
         ANSIBLE_COLLECTIONS_PATH=str(REPO / ".cache" / "collections"),
     )
+    if profile:
+        env.update(ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
+                   ANSIBLE_CALLBACK_RESULT_FORMAT="json", PROFILE_TASKS_TASK_OUTPUT_LIMIT="30",
+                   ANSIBLE_DISPLAY_OK_HOSTS="True", ANSIBLE_DISPLAY_SKIPPED_HOSTS="True")
     if strategy:
         env["ANSIBLE_STRATEGY"] = strategy
         if strategy.startswith("mitogen"):
@@ -116,6 +124,14 @@ def playbook(inventory, name, forks, strategy, extra=()):
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if profile:
+        if proc.returncode != 0:
+            raise SystemExit("%s failed:\n%s" % (name, proc.stdout[-3000:]))
+        # "TASK [role : name] ***" once per task, "ok:", "changed:", "skipping:" once per host.
+        tasks = sum(1 for line in proc.stdout.splitlines()
+                    if line.startswith(("ok: [", "changed: [", "skipping: [", "fatal: [")))
+        recap = proc.stdout[proc.stdout.rfind("PLAY RECAP"):]
+        return {"wall": wall, "cpu": cpu, "tasks": tasks, "output": recap}
     try:
         # The json callback's document; the compliance_summary callback's table
         # (what users see, so it stays on) is printed beside it.
@@ -129,7 +145,7 @@ def playbook(inventory, name, forks, strategy, extra=()):
             "peak_rss_kib": after.ru_maxrss}
 
 
-def measure(size, forks, strategy, report_dir):
+def measure(size, forks, strategy, report_dir, profile=False):
     names = start_fleet(size)
     try:
         with tempfile.TemporaryDirectory() as directory:
@@ -152,6 +168,11 @@ def measure(size, forks, strategy, report_dir):
                 time.sleep(10)
             if prepare.returncode != 0:
                 raise SystemExit("prepare failed:\n" + prepare.stdout[-3000:])
+            if profile:
+                return {
+                    "converge": playbook(inventory, "harden.yml", forks, strategy, profile=True),
+                    "idempotent": playbook(inventory, "harden.yml", forks, strategy, profile=True),
+                }
             runs = {
                 "converge": playbook(inventory, "harden.yml", forks, strategy),
                 "idempotent": playbook(inventory, "harden.yml", forks, strategy),
@@ -201,7 +222,20 @@ def main():
     parser.add_argument("--forks", type=int, help="default: N")
     parser.add_argument("--strategy", help="for example mitogen_linear (needs the mitogen package)")
     parser.add_argument("--output", default=str(REPO / "docs" / "fleet-benchmark"))
+    parser.add_argument("--profile", metavar="FILE",
+                        help="instead: converge and re-run one host with the profile_tasks callback, "
+                             "and write its summaries (the slowest tasks) to FILE")
     args = parser.parse_args()
+    if args.profile:
+        with tempfile.TemporaryDirectory() as report_dir:
+            runs = measure(1, 1, args.strategy, report_dir, profile=True)
+        text = "".join("## %s: %.1f s wall, %d task results, controller CPU %.1f s\n\n%s\n"
+                       % (kind, run["wall"], run["tasks"], run["cpu"], run["output"])
+                       for kind, run in runs.items())
+        Path(args.profile).write_text("Measured on %s, %s; strategy %s.\n\n%s"
+                                      % (machine(), time.strftime("%Y-%m-%d %H:%M"), args.strategy or "linear", text))
+        print(text)
+        return
     sizes = [int(n) for n in args.sizes.split(",")]
     results = {}
     failed = None

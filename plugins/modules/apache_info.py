@@ -14,6 +14,9 @@ description:
   - Tells whether Apache is installed and running, which MPM is enabled, which confs, modules
     and sites are enabled, and the host's fully qualified name (the ServerName Apache would
     want).
+  - Can also return the text of configuration files in the same call (O(read_files),
+    O(read_enabled_files)): a role that edits them reads them all at once instead of one
+    task per file.
   - Changes nothing.
 author:
   - sysfix.hardening maintainers (@sysfix)
@@ -26,6 +29,17 @@ options:
     default: /etc/apache2
   require_installed:
     description: Fail, with a message that says what to install, when Apache is not installed.
+    type: bool
+    default: false
+  read_files:
+    description:
+      - Files whose text to return in RV(file_contents). A file that cannot be read, or is not
+        UTF-8 text, fails the module with its path and the reason.
+    type: list
+    elements: path
+    default: []
+  read_enabled_files:
+    description: Also return the text of every enabled site and conf file (RV(enabled_site_files), RV(enabled_conf_files)).
     type: bool
     default: false
 seealso:
@@ -41,6 +55,15 @@ EXAMPLES = r"""
 - name: Show the MPM
   ansible.builtin.debug:
     msg: "{{ apache.mpm }}"
+
+- name: Read the enabled sites and confs in one call
+  sysfix.hardening.apache_info:
+    read_enabled_files: true
+  register: apache_files
+
+- name: Show which of them set a CustomLog
+  ansible.builtin.debug:
+    msg: "{{ apache_files.file_contents | dict2items | selectattr('value', 'search', 'CustomLog') | map(attribute='key') }}"
 """
 
 RETURN = r"""
@@ -93,6 +116,11 @@ fqdn:
   returned: always
   type: str
   sample: www1.example.com
+file_contents:
+  description: The text of each file asked for with O(read_files) or O(read_enabled_files), by path.
+  returned: always
+  type: dict
+  sample: {"/etc/apache2/sites-available/000-default.conf": "<VirtualHost *:80>\n..."}
 """
 
 import glob
@@ -112,11 +140,26 @@ def enabled_files(config_dir, kind):
     return sorted(os.path.realpath(name) for name in names if os.path.exists(name))
 
 
+def read_text(module, path):
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot read %s: %s" % (path, exc.strerror or exc))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        module.fail_json(msg="%s is not UTF-8 text (byte %d): it is left as it is; fix or name other files"
+                         % (path, exc.start))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             config_dir=dict(type="path", default="/etc/apache2"),
             require_installed=dict(type="bool", default=False),
+            read_files=dict(type="list", elements="path", default=[]),
+            read_enabled_files=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -135,6 +178,15 @@ def main():
     if installed and systemctl:
         rc, _out, _err = module.run_command([systemctl, "is-active", "--quiet", "apache2"])
         running = rc == 0
+    site_files = enabled_files(config_dir, "sites")
+    conf_files = enabled_files(config_dir, "conf")
+    wanted = list(module.params["read_files"])
+    if module.params["read_enabled_files"]:
+        wanted += site_files + conf_files
+    contents = {}
+    for path in wanted:
+        if path not in contents:
+            contents[path] = read_text(module, path)
     module.exit_json(
         changed=False,
         installed=installed,
@@ -144,9 +196,10 @@ def main():
         enabled_confs=enabled(config_dir, "conf", ".conf"),
         enabled_modules=modules,
         enabled_sites=enabled(config_dir, "sites", ".conf"),
-        enabled_site_files=enabled_files(config_dir, "sites"),
-        enabled_conf_files=enabled_files(config_dir, "conf"),
+        enabled_site_files=site_files,
+        enabled_conf_files=conf_files,
         fqdn=socket.getfqdn(),
+        file_contents=contents,
     )
 
 
