@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+SAVE_DIR = None
 PREFIX = "sysfix-bench-"
 
 
@@ -140,9 +141,23 @@ def playbook(inventory, name, forks, strategy, extra=(), profile=False):
     except ValueError:
         raise SystemExit("%s failed to run:\n%s\n%s" % (name, proc.stdout[-3000:], proc.stderr[-3000:]))
     tasks = sum(len(task["hosts"]) for play in document["plays"] for task in play["tasks"])
+    if SAVE_DIR:
+        # One line per task result, to compare two runs (strategies) task by task.
+        path = Path(SAVE_DIR) / ("%s-%s-%d.txt" % (strategy or "linear", name, time.time()))
+        path.write_text("".join("%s\t%s\t%s\n" % (host, task["task"]["name"], status(result))
+                                for play in document["plays"] for task in play["tasks"]
+                                for host, result in sorted(task["hosts"].items())))
     failures = sum(stats["failures"] + stats["unreachable"] for stats in document["stats"].values())
     return {"wall": wall, "cpu": cpu, "tasks": tasks, "rc": proc.returncode, "failures": failures,
             "peak_rss_kib": after.ru_maxrss}
+
+
+def status(result):
+    if result.get("skipped"):
+        return "skipped"
+    if result.get("failed") or result.get("unreachable"):
+        return "failed"
+    return "changed" if result.get("changed") else "ok"
 
 
 def measure(size, forks, strategy, report_dir, profile=False):
@@ -225,7 +240,11 @@ def main():
     parser.add_argument("--profile", metavar="FILE",
                         help="instead: converge and re-run one host with the profile_tasks callback, "
                              "and write its summaries (the slowest tasks) to FILE")
+    parser.add_argument("--save-results", metavar="DIR",
+                        help="write every run's task results (host, task, status) into DIR")
     args = parser.parse_args()
+    global SAVE_DIR  # pylint: disable=global-statement
+    SAVE_DIR = args.save_results
     if args.profile:
         with tempfile.TemporaryDirectory() as report_dir:
             runs = measure(1, 1, args.strategy, report_dir, profile=True)
