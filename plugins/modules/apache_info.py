@@ -15,8 +15,8 @@ description:
     and sites are enabled, and the host's fully qualified name (the ServerName Apache would
     want).
   - Can also return the text of configuration files in the same call (O(read_files),
-    O(read_enabled_files)): a role that edits them reads them all at once instead of one
-    task per file.
+    O(read_enabled_files)), so that a role that edits them reads them all at once instead of
+    one task per file.
   - Changes nothing.
 author:
   - sysfix.hardening maintainers (@sysfix)
