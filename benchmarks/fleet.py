@@ -37,7 +37,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SAVE_DIR = None
 PREFIX = "sysfix-bench-"
 
 
@@ -92,11 +91,12 @@ def write_inventory(names, directory, connection="community.docker.docker"):
     return path
 
 
-def playbook(inventory, name, forks, strategy, extra=(), profile=False):
+def playbook(inventory, name, forks, strategy, extra=(), profile=False, save_dir=None):
     """Run a playbook; return wall seconds, CPU seconds, tasks executed, peak RSS (KiB).
 
     With ``profile`` the output is the default callback's with the
     ansible.posix.profile_tasks summary (the slowest tasks), returned as ``output``.
+    With ``save_dir`` every task result (host, task, status) is written there.
     """
     env = dict(os.environ)
     env.update(
@@ -141,9 +141,9 @@ def playbook(inventory, name, forks, strategy, extra=(), profile=False):
     except ValueError:
         raise SystemExit("%s failed to run:\n%s\n%s" % (name, proc.stdout[-3000:], proc.stderr[-3000:]))
     tasks = sum(len(task["hosts"]) for play in document["plays"] for task in play["tasks"])
-    if SAVE_DIR:
+    if save_dir:
         # One line per task result, to compare two runs (strategies) task by task.
-        path = Path(SAVE_DIR) / ("%s-%s-%d.txt" % (strategy or "linear", name, time.time()))
+        path = Path(save_dir) / ("%s-%s-%d.txt" % (strategy or "linear", name, time.time()))
         path.write_text("".join("%s\t%s\t%s\n" % (host, task["task"]["name"], status(result))
                                 for play in document["plays"] for task in play["tasks"]
                                 for host, result in sorted(task["hosts"].items())))
@@ -160,7 +160,7 @@ def status(result):
     return "changed" if result.get("changed") else "ok"
 
 
-def measure(size, forks, strategy, report_dir, profile=False):
+def measure(size, forks, strategy, report_dir, profile=False, save_dir=None):
     names = start_fleet(size)
     try:
         with tempfile.TemporaryDirectory() as directory:
@@ -189,10 +189,11 @@ def measure(size, forks, strategy, report_dir, profile=False):
                     "idempotent": playbook(inventory, "harden.yml", forks, strategy, profile=True),
                 }
             runs = {
-                "converge": playbook(inventory, "harden.yml", forks, strategy),
-                "idempotent": playbook(inventory, "harden.yml", forks, strategy),
+                "converge": playbook(inventory, "harden.yml", forks, strategy, save_dir=save_dir),
+                "idempotent": playbook(inventory, "harden.yml", forks, strategy, save_dir=save_dir),
                 "compliance": playbook(inventory, "compliance.yml", forks, strategy,
-                                       ["--check", "--diff", "-e", "compliance_report_dir=%s" % report_dir]),
+                                       ["--check", "--diff", "-e", "compliance_report_dir=%s" % report_dir],
+                                       save_dir=save_dir),
             }
     finally:
         stop_fleet(names)
@@ -243,8 +244,6 @@ def main():
     parser.add_argument("--save-results", metavar="DIR",
                         help="write every run's task results (host, task, status) into DIR")
     args = parser.parse_args()
-    global SAVE_DIR  # pylint: disable=global-statement
-    SAVE_DIR = args.save_results
     if args.profile:
         with tempfile.TemporaryDirectory() as report_dir:
             runs = measure(1, 1, args.strategy, report_dir, profile=True)
@@ -262,7 +261,8 @@ def main():
         for size in sizes:
             print("measuring N=%d ..." % size, file=sys.stderr, flush=True)
             try:
-                results[size] = measure(size, args.forks or size, args.strategy, report_dir)
+                results[size] = measure(size, args.forks or size, args.strategy, report_dir,
+                                        save_dir=args.save_results)
             except SystemExit as exc:
                 # Keep what was measured: the table is written for the sizes that ran.
                 failed = "N=%d failed: %s" % (size, exc)

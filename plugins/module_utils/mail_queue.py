@@ -135,7 +135,12 @@ def _lines(text):
 
 def detect_format(text):
     """Tell which tool printed ``text``: sendmail, postfix or postfix_json."""
-    for line in islice(_lines(_text(text)), 50):
+    return _detect_format(_lines(_text(text)))
+
+
+def _detect_format(lines):
+    """detect_format over an iterator of str lines (only the first 50 are read)."""
+    for line in islice(lines, 50):
         stripped = line.strip()
         if not stripped:
             continue
@@ -690,7 +695,7 @@ def parse_mail_queue(text, fmt="auto", known_domains=(), with_entries=True):
 def _parse_mail_queue(text, fmt, known_domains, with_entries):
     text = _text(text)
     if fmt == "auto":
-        fmt = detect_format(text)
+        fmt = _detect_format(_lines(text))
     lines = _lines(text)
     listing = _Listing(fmt)
     if fmt == "sendmail":
