@@ -21,8 +21,9 @@ It checks that the three answers agree, prints the ratios, measures the parser's
 peak memory (tracemalloc) at 200k and 1M lines with the same peers and at 1M
 lines with ten times the peers, and times ``mail_queue`` on a generated
 100,000-entry sendmail queue. Each time is the best of ``--repeat`` runs (jc
-runs once: it takes seconds). The table is printed and written to
-benchmarks/RESULTS.md with the machine it was measured on. This is a
+runs once: it takes seconds); the tools that read the same input take turns,
+run after run, so that a slow minute of the machine falls on all of them. The
+table is printed and written to benchmarks/RESULTS.md with the machine it was measured on. This is a
 measurement to read, not a test: nothing fails on a slow machine.
 """
 
@@ -139,6 +140,28 @@ def best_of(repeat, function):
     return (min(walls), min(cpus)), result
 
 
+def interleaved_best_of(repeat, functions):
+    """``best_of`` for several functions run in turn, round after round.
+
+    The machine's speed drifts (a VM's neighbours, memory compaction): run one
+    tool five times and then the other five times, and a slow minute can fall
+    on one of them only. Taking turns puts every tool through the same minutes.
+    Returns ``[((best wall, best CPU), last answer)]`` in the order given.
+    """
+    walls = [[] for _function in functions]
+    cpus = [[] for _function in functions]
+    answers = [None] * len(functions)
+    for _run in range(repeat):
+        for index, function in enumerate(functions):
+            gc.collect()
+            cpu = cpu_seconds()
+            start = time.perf_counter()
+            answers[index] = function()
+            walls[index].append(time.perf_counter() - start)
+            cpus[index].append(cpu_seconds() - cpu)
+    return [((min(wall), min(cpu)), answer) for wall, cpu, answer in zip(walls, cpus, answers)]
+
+
 def awk_pipeline(script, path, c_locale=True):
     env = dict(os.environ, LC_ALL="C") if c_locale else dict(os.environ)
     done = subprocess.run(["sh", "-c", script, "sh", path], capture_output=True, text=True, check=True,
@@ -231,7 +254,7 @@ def main():
     parser.add_argument("--lines", type=int, default=200000)
     parser.add_argument("--big", type=int, default=1000000, help="lines for the memory measurement")
     parser.add_argument("--queue", type=int, default=100000, help="entries of the generated mail queue")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=9, help="runs per timing (the best counts)")
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
     parser.add_argument("--no-jc", action="store_true", help="skip jc (it takes a while)")
     parser.add_argument("--results", default=os.path.join(REPO, "benchmarks", "RESULTS.md"))
@@ -251,10 +274,10 @@ def main():
         write_proc(proc_path, args.lines, addresses)
 
         # netstat -tan
-        runbook_time, runbook_answer = best_of(
-            args.repeat, lambda: awk_pipeline(RUNBOOK_NETSTAT, netstat_path, c_locale=False))
-        awk_time, awk_answer = best_of(args.repeat, lambda: awk_pipeline(AWK_NETSTAT, netstat_path))
-        our_time, our_answer = best_of(args.repeat, lambda: ours(netstat_path, "netstat"))
+        (runbook_time, runbook_answer), (awk_time, awk_answer), (our_time, our_answer) = interleaved_best_of(
+            args.repeat, [lambda: awk_pipeline(RUNBOOK_NETSTAT, netstat_path, c_locale=False),
+                          lambda: awk_pipeline(AWK_NETSTAT, netstat_path),
+                          lambda: ours(netstat_path, "netstat")])
         assert our_answer == awk_answer == runbook_answer, "our parser and the pipelines disagree on netstat"
         rows.append(("netstat -tan, %d lines" % args.lines,
                      "runbook: grep ES + awk + sed + sort + uniq -c (caller's locale)", runbook_time, None))
@@ -270,9 +293,9 @@ def main():
             ratios["netstat jc/ours"] = ratio(jc_time, our_time)
 
         # /proc/net/tcp
-        awk_time, awk_hex = best_of(args.repeat, lambda: awk_pipeline(AWK_PROC, proc_path))
+        (awk_time, awk_hex), (our_time, our_answer) = interleaved_best_of(
+            args.repeat, [lambda: awk_pipeline(AWK_PROC, proc_path), lambda: ours(proc_path, "proc")])
         awk_answer = dict((proc_hex_to_address(peer), number) for peer, number in awk_hex.items())
-        our_time, our_answer = best_of(args.repeat, lambda: ours(proc_path, "proc"))
         assert our_answer == awk_answer, "our parser and awk disagree on /proc/net/tcp"
         rows.append(("/proc/net/tcp, %d lines" % args.lines, "awk + sort + uniq -c (hex)", awk_time, None))
         rows.append(("", "sysfix.hardening parser", our_time, awk_time))
@@ -350,7 +373,8 @@ def ratio(first, second):
 
 def render(rows, ratios, memory, info, args):
     lines = ["# Parser benchmark", "",
-             "`python benchmarks/parsers.py`: best of %d runs each (jc once); wall time, and CPU time "
+             "`python benchmarks/parsers.py`: best of %d runs each (jc once), the tools that read the "
+             "same input taking turns; wall time, and CPU time "
              "(user + system, the pipeline's or jc's processes included)." % args.repeat, "",
              "Machine: %(nproc)s CPU(s), %(cpu)s; Python %(python)s; awk is %(awk)s; %(system)s; "
              "load average %(load).2f at the end." % info, "",

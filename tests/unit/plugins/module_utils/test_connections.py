@@ -336,3 +336,37 @@ def test_garbage_lines_are_each_counted_malformed(garbage):
         result = connections.count_connections("\n".join(garbage), source)
         assert result["malformed_count"] == len(garbage)
         assert result["total"] == 0
+
+
+# -- the dotted-quad shortcut against ipaddress ------------------------------------------
+def reference_canonical(text):
+    """canonical_address as ipaddress alone says it (no shortcut for IPv4)."""
+    import ipaddress
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+OCTETISH = st.one_of(st.integers(0, 300).map(str), st.sampled_from(["00", "01", "010", "255", "256", "0x1", "+1",
+                                                                     " 1", "1 ", "", "²", "１"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(
+    st.integers(0, 2 ** 32 - 1).map(lambda n: str(__import__("ipaddress").IPv4Address(n))),
+    st.lists(OCTETISH, min_size=3, max_size=5).map(".".join),
+    st.text(alphabet="0123456789.:abcdef", max_size=20)))
+def test_the_ipv4_shortcut_gives_what_ipaddress_gives(text):
+    assert connections.canonical_address(text) == reference_canonical(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(min_size=4, max_size=4), st.sampled_from(["little", "big"]))
+def test_proc_ipv4_decoding_gives_what_ipaddress_gives(raw, byteorder):
+    import ipaddress
+    hexaddr = (raw[::-1] if byteorder == "little" else raw).hex().upper()
+    assert connections.proc_hex_to_address(hexaddr, byteorder) == str(ipaddress.IPv4Address(raw))
