@@ -7,6 +7,8 @@ MTA was stopped, a locked queue file, MinQueueAge and QueueLA for the '-' and
 'X' flags, QUEUE_DIR with four directories; Postfix 3.7 with the same mail.
 """
 
+from unittest import mock
+
 import pytest
 from conftest import FIXTURES, unicode_digit_variants
 from hypothesis import given, settings
@@ -322,13 +324,42 @@ def entry_lines(draw):
     return line
 
 
-@settings(max_examples=500, deadline=None)
-@given(entry_lines())
-def test_the_quick_entry_match_agrees_with_the_general_reading(line):
-    """The regular expression for the usual entry line gives what the general reading gives."""
+RECIPIENTS = st.one_of(
+    st.from_regex(r"<?[a-z0-9.]{1,12}(@[a-zA-Z0-9.]{0,20})?>?", fullmatch=True),
+    st.text(alphabet=" <>@.()aZ9\u00b2", min_size=1, max_size=12))
+
+
+def listing(entries, indent):
+    lines = ["-----Q-ID----- --Size-- -----Q-Time----- ------------Sender/Recipient-----------"]
+    for line, reason, recipients in entries:
+        lines.append(line)
+        if reason:
+            lines.append("                 (Deferred: %s)" % reason)
+        lines.extend(indent + address for address in recipients)
+    lines.append("\t\tTotal requests: %d" % len(entries))
+    return "\n".join(lines) + "\n"
+
+
+def comparable_parse(text):
+    """parse_mail_queue's answer, the malformed lines' text without its indentation."""
+    result = mail_queue.parse_mail_queue(text, "sendmail", ["example.com"])
+    for sample in result["malformed"]:
+        sample["text"] = sample["text"].strip()
+    return result
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(entry_lines(), st.sampled_from(["", "Connection refused by [127.0.0.2]"]),
+                          st.lists(RECIPIENTS, max_size=3)), min_size=1, max_size=6))
+def test_the_inline_reading_agrees_with_the_general_reading(entries):
+    """The usual entry and recipient lines, read inline, give what the general readers give.
+
+    Five tabs before a recipient take the inline reading, four tabs and spaces
+    the general one; _PLAIN_ENTRY matching nothing sends every entry line to
+    _sendmail_entry_any.
+    """
     assert ENTRY_LINES and all(mail_queue._PLAIN_ENTRY(sample) for sample in ENTRY_LINES)
-    stripped = line.strip()
-    if not stripped:
-        return
-    assert mail_queue._sendmail_entry(stripped, False, "q", "MTA") == \
-        mail_queue._sendmail_entry_any(stripped, False, "q", "MTA")
+    quick = comparable_parse(listing(entries, "\t\t\t\t\t "))
+    with mock.patch.object(mail_queue, "_PLAIN_ENTRY", lambda line: None):
+        general = comparable_parse(listing(entries, "\t\t\t\t     "))
+    assert quick == general
