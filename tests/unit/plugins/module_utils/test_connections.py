@@ -370,3 +370,90 @@ def test_proc_ipv4_decoding_gives_what_ipaddress_gives(raw, byteorder):
     import ipaddress
     hexaddr = (raw[::-1] if byteorder == "little" else raw).hex().upper()
     assert connections.proc_hex_to_address(hexaddr, byteorder) == str(ipaddress.IPv4Address(raw))
+
+
+# -- the column-wise netstat blocks against the line loop ------------------------------------
+PLAIN_PEERS = ["192.0.2.%d" % host for host in range(1, 40)] + ["2001:db8::%x" % host for host in range(1, 9)] + [
+    "::ffff:198.51.100.7", LONG_V6, "2001:db8:4b1d:1234:5678:9abc", "*", "0.0.0.0", "999.1.2.3", ""]
+PLAIN_STATES = ["ESTABLISHED"] * 6 + ["TIME_WAIT", "SYN_RECV", "LISTEN", "CLOSE_WAIT"]
+
+
+@st.composite
+def netstat_outputs(draw):
+    """A netstat -tan output of a few blocks, plain lines with now and then one mutated."""
+    count = draw(st.integers(1, 3 * connections.BLOCK_BYTES // 80))
+    seed = draw(st.integers(0, 2 ** 16))
+    rng = __import__("random").Random(seed)
+    lines = []
+    for _line in range(count):
+        peer = rng.choice(PLAIN_PEERS)
+        local = "2001:db8::10:%s" if ":" in peer else "192.0.2.10:%s"
+        remote = "%s:%s" % (peer, rng.choice(["1024", "65535", "*", "5"]))
+        lines.append("%-4s  %6d %6d %-23s %-23s %-11s" % (
+            "tcp6" if ":" in peer else "tcp", 0, 0, local % rng.choice(["80", "25"]), remote,
+            rng.choice(PLAIN_STATES)))
+    for _mutation in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, count - 1))
+        lines[at] = draw(st.sampled_from([
+            "", "udp        0      0 0.0.0.0:68              0.0.0.0:*", lines[at] + " 1234/apache2",
+            lines[at][:30], lines[at].replace(":", " ", 1), "tcp 0 0 a b ESTABLISHED", "\0",
+            "Proto Recv-Q Send-Q Local Address           Foreign Address         State"]))
+    return "\n".join(lines) + draw(st.sampled_from(["", "\n", "\n\n"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(netstat_outputs(), st.sampled_from([None, True, False]),
+       st.sampled_from([{}, {"local_ports": [80]}, {"states": ["ESTABLISHED", "LISTEN"]},
+                        {"states": ["TIME_WAIT"], "local_ports": [25]}]),
+       st.sampled_from(["str", "bytes", "file"]))
+def test_netstat_blocks_agree_with_the_line_loop(text, wide, filters, form):
+    """Counted a block at a time or line by line: the same answer, samples and line numbers included."""
+    by_blocks, by_lines = both_ways(text, form, wide=wide, **filters)
+    assert by_blocks == by_lines
+    # Lines as a file has them: a newline ends a line, the text's last line may lack one.
+    assert by_lines["lines"] == (len(text.split("\n")) - text.endswith("\n") if text else 0)
+
+
+def both_ways(text, form="str", **kwargs):
+    """count_connections on netstat text with the column-wise blocks, and with the line loop only."""
+    import io
+    from unittest import mock
+
+    def as_input():
+        if form == "bytes":
+            return text.encode()
+        if form == "file":
+            return io.BytesIO(text.encode())
+        return text
+
+    with mock.patch.object(connections.ConnectionTable, "_netstat_block", lambda *args: False):
+        by_lines = connections.count_connections(as_input(), "netstat", top=100, **kwargs)
+    return connections.count_connections(as_input(), "netstat", top=100, **kwargs), by_lines
+
+
+def test_netstat_lines_of_other_lengths_that_line_up_are_read_line_by_line():
+    """Eight fields, then four: the columns of the block still line up, one line's end mark does not."""
+    plain = "tcp        0      0 192.0.2.10:80           198.51.100.%d:40000     ESTABLISHED"
+    text = "\n".join(["tcp 0 0 192.0.2.10:80 198.51.100.1:40000 ESTABLISHED x tcp",
+                      "a b 192.0.2.9:80 ESTABLISHED"] + [plain % (number % 50) for number in range(40)])
+    by_blocks, by_lines = both_ways(text)
+    assert by_blocks == by_lines
+    assert by_lines["malformed_count"] == 1 and "192.0.2.9" not in by_lines["peers"]
+
+
+def test_plain_netstat_blocks_are_counted_column_wise():
+    """The plain blocks of a large output do not fall back to the line loop (the speed depends on it)."""
+    from unittest import mock
+    text = "".join("tcp        0      0 192.0.2.10:80           198.51.100.%d:%d      ESTABLISHED\n"
+                   % (number % 200, 1024 + number) for number in range(5000))
+    counted = []
+    block = connections.ConnectionTable._netstat_block
+
+    def spy(self, *args):
+        counted.append(block(self, *args))
+        return counted[-1]
+
+    with mock.patch.object(connections.ConnectionTable, "_netstat_block", spy):
+        result = connections.count_connections(text, "netstat", top=1000)
+    assert len(counted) > 5 and all(counted)
+    assert result["states"] == {"ESTABLISHED": 5000} and len(result["peers"]) == 200
