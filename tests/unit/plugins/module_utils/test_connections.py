@@ -351,8 +351,9 @@ def reference_canonical(text):
     return str(address)
 
 
-OCTETISH = st.one_of(st.integers(0, 300).map(str), st.sampled_from(["00", "01", "010", "255", "256", "0x1", "+1",
-                                                                     " 1", "1 ", "", "²", "１"]))
+OCTETISH = st.one_of(
+    st.integers(0, 300).map(str),
+    st.sampled_from(["00", "01", "010", "255", "256", "0x1", "+1", " 1", "1 ", "", "²", "１"]))
 
 
 @settings(max_examples=500, deadline=None)
