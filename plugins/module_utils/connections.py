@@ -29,8 +29,8 @@ common case pays for nothing else. netstat text and binary files are read
 a block of about ``BLOCK_BYTES`` at a time: when every line of a block is
 six fields of a TCP connection (checked for the whole block in a few C
 calls), the block is split in one call and counted column-wise with
-``compress`` and ``Counter``, with no Python code run per line (a quarter
-less time); any other block goes through the line loop, which gives the
+``compress`` and ``Counter``, with no Python code run per line (about a
+fifth less time); any other block goes through the line loop, which gives the
 same answer (a unit test holds the two together).
 """
 
@@ -238,14 +238,19 @@ def proc_hex_to_address(hexaddr, byteorder="little"):
     return str(mapped) if mapped is not None else str(address)
 
 
+def _whole_lines(data, size):
+    """Slices of a bytes buffer of about ``size`` bytes, each ending after a newline (or at the end)."""
+    start, length = 0, len(data)
+    while start < length:
+        end = data.find(b"\n", start + size)
+        end = length if end < 0 else end + 1
+        yield data[start:end]
+        start = end
+
+
 def _split_chunks(data):
     """Yield the lines of a bytes buffer a megabyte at a time (no list of every line)."""
-    start, size = 0, len(data)
-    while start < size:
-        end = data.find(b"\n", start + _CHUNK)
-        end = size if end < 0 else end + 1
-        yield _block_lines(data[start:end])
-        start = end
+    return map(_block_lines, _whole_lines(data, _CHUNK))
 
 
 def encode_text(text):
@@ -295,13 +300,8 @@ def byte_blocks(text_or_lines):
     if isinstance(text_or_lines, str):
         text_or_lines = encode_text(text_or_lines)
     if isinstance(text_or_lines, (bytes, bytearray)):
-        data = bytes(text_or_lines)
-        start, size = 0, len(data)
-        while start < size:
-            end = data.find(b"\n", start + BLOCK_BYTES)
-            end = size if end < 0 else end + 1
-            yield data[start:end], None
-            start = end
+        for data in _whole_lines(bytes(text_or_lines), BLOCK_BYTES):
+            yield data, None
         return
     if isinstance(text_or_lines, (io.BufferedIOBase, io.RawIOBase)):
         rest = b""
