@@ -352,11 +352,11 @@ def comparable_parse(text):
 @given(st.lists(st.tuples(entry_lines(), st.sampled_from(["", "Connection refused by [127.0.0.2]"]),
                           st.lists(RECIPIENTS, max_size=3)), min_size=1, max_size=6))
 def test_the_inline_reading_agrees_with_the_general_reading(entries):
-    """The usual entry and recipient lines, read inline, give what the general readers give.
+    """The usual entry and recipient lines, taken on sight, give what the general tests give.
 
-    Five tabs before a recipient take the inline reading, four tabs and spaces
-    the general one; _PLAIN_ENTRY matching nothing sends every entry line to
-    _sendmail_entry_any.
+    Five tabs before a recipient skip the tests of the other line shapes, four
+    tabs and spaces go through them; _PLAIN_ENTRY matching nothing sends every
+    entry line to _sendmail_entry_any.
     """
     assert ENTRY_LINES and all(mail_queue._PLAIN_ENTRY(sample) for sample in ENTRY_LINES)
     quick = comparable_parse(listing(entries, "\t\t\t\t\t "))
