@@ -129,16 +129,8 @@ def best_of(repeat, function):
     included) is the fairer figure on a shared machine, where a busy neighbour
     stretches wall time but not the work done.
     """
-    walls, cpus = [], []
-    result = None
-    for _run in range(repeat):
-        gc.collect()
-        cpu = cpu_seconds()
-        start = time.perf_counter()
-        result = function()
-        walls.append(time.perf_counter() - start)
-        cpus.append(cpu_seconds() - cpu)
-    return (min(walls), min(cpus)), result
+    ((seconds, result),), _rounds = interleaved_best_of(repeat, [function])
+    return seconds, result
 
 
 def interleaved_best_of(repeat, functions):

@@ -44,7 +44,7 @@ from collections import Counter
 from itertools import compress, repeat
 from operator import and_, contains, itemgetter
 
-from ansible_collections.sysfix.hardening.plugins.module_utils.text import clip as _clip
+from ansible_collections.sysfix.hardening.plugins.module_utils.text import clip as _clip, whole_line_slices
 
 # netstat's spelling is the canonical one: it is what the runbook greps for.
 STATES = (
@@ -238,19 +238,9 @@ def proc_hex_to_address(hexaddr, byteorder="little"):
     return str(mapped) if mapped is not None else str(address)
 
 
-def _whole_lines(data, size):
-    """Slices of a bytes buffer of about ``size`` bytes, each ending after a newline (or at the end)."""
-    start, length = 0, len(data)
-    while start < length:
-        end = data.find(b"\n", start + size)
-        end = length if end < 0 else end + 1
-        yield data[start:end]
-        start = end
-
-
 def _split_chunks(data):
     """Yield the lines of a bytes buffer a megabyte at a time (no list of every line)."""
-    return map(_block_lines, _whole_lines(data, _CHUNK))
+    return map(_block_lines, whole_line_slices(data, _CHUNK, b"\n"))
 
 
 def encode_text(text):
@@ -300,7 +290,7 @@ def byte_blocks(text_or_lines):
     if isinstance(text_or_lines, str):
         text_or_lines = encode_text(text_or_lines)
     if isinstance(text_or_lines, (bytes, bytearray)):
-        for data in _whole_lines(bytes(text_or_lines), BLOCK_BYTES):
+        for data in whole_line_slices(bytes(text_or_lines), BLOCK_BYTES, b"\n"):
             yield data, None
         return
     if isinstance(text_or_lines, (io.BufferedIOBase, io.RawIOBase)):
@@ -467,10 +457,7 @@ class ConnectionTable:
                     hexaddr = remote[:-5]
                     seen = counts.get(hexaddr)
                     if seen is None:
-                        peer = valid.get(hexaddr, _UNSEEN)
-                        if peer is _UNSEEN:
-                            peer = valid[hexaddr] = _decode_or_false(hexaddr, byteorder)
-                        if peer is False:
+                        if _hex_peer(valid, hexaddr, byteorder) is False:
                             self._bad(source, number, line)
                             continue
                         counts[hexaddr] = 1
@@ -646,8 +633,7 @@ class ConnectionTable:
 
     def _plainly_valid(self, address, wide):
         """Whether the line loop counts a printed address seen for the first time as it is."""
-        maybe_cut = wide is not True and len(address) >= RISKY_LENGTH and b":" in address
-        return not maybe_cut and address not in self._risky and self._printed_is_valid(address)
+        return not _may_be_cut(address, wide) and address not in self._risky and self._printed_is_valid(address)
 
     def _netstat_block(self, data, lines, targets, wide, pending):
         """Count a block of ``lines`` netstat lines column-wise into ``pending``.
@@ -744,8 +730,7 @@ class ConnectionTable:
                     if seen is None:
                         # First sight of this address in this state, or one netstat
                         # may have cut: those never enter the dict of the fast path.
-                        maybe_cut = wide is not True and len(address) >= RISKY_LENGTH and b":" in address
-                        if maybe_cut or address in risky:
+                        if _may_be_cut(address, wide) or address in risky:
                             risky.add(address)
                             if self._narrow(source, number, line, known[parts[5]],
                                             parts[4], address, wide):
@@ -808,7 +793,7 @@ class ConnectionTable:
             return
         if self.local_ports is not None and local[local.rfind(b":") + 1:] not in self.local_ports:
             return
-        if wide is not True and len(address) >= RISKY_LENGTH and b":" in address:
+        if _may_be_cut(address, wide):
             self._risky.add(address)
             if self._narrow(source, number, line, state, remote, address, wide):
                 return
@@ -858,10 +843,7 @@ class ConnectionTable:
             decoded = self._valid_hex.setdefault(byteorder, {})
             for state, counts in by_state.items():
                 for hexaddr, number in counts.items():
-                    peer = decoded.get(hexaddr, _UNSEEN)
-                    if peer is _UNSEEN:
-                        peer = decoded[hexaddr] = _decode_or_false(hexaddr, byteorder)
-                    add(state, peer or None, number)
+                    add(state, _hex_peer(decoded, hexaddr, byteorder) or None, number)
         return dict((k, v) for k, v in states.items() if v), peers, syn_recv
 
     def result(self, top=10, threshold=None, exclude=None):
@@ -892,12 +874,25 @@ class ConnectionTable:
         }
 
 
+def _may_be_cut(address, wide):
+    """Whether a printed IPv6 address is long enough that netstat without -W may have cut it."""
+    return wide is not True and len(address) >= RISKY_LENGTH and b":" in address
+
+
 def _safe_split(line):
     if isinstance(line, str):
         line = encode_text(line)
     if not isinstance(line, (bytes, bytearray)):
         return None
     return bytes(line).split()
+
+
+def _hex_peer(decoded, hexaddr, byteorder):
+    """``_decode_or_false`` of a /proc hex address, kept in ``decoded`` (one dict per byte order)."""
+    peer = decoded.get(hexaddr, _UNSEEN)
+    if peer is _UNSEEN:
+        peer = decoded[hexaddr] = _decode_or_false(hexaddr, byteorder)
+    return peer
 
 
 def _decode_or_false(hexaddr, byteorder):

@@ -35,14 +35,15 @@ def iter_lines(text, chunk=1 << 16):
     "\\n", so a "\\r\\n" pair is never cut in two. The lines of a block are
     handed on in C (``chain``), not by a generator resumed for each line.
     """
-    return chain.from_iterable(_line_blocks(text, chunk))
+    return chain.from_iterable(map(str.splitlines, whole_line_slices(text, chunk, "\n")))
 
 
-def _line_blocks(text, chunk):
-    start = 0
-    size = len(text)
-    while start < size:
-        end = text.find("\n", start + chunk)
-        end = size if end < 0 else end + 1
-        yield text[start:end].splitlines()
+def whole_line_slices(text, size, newline):
+    """Slices of ``text`` (str, or bytes with a bytes ``newline``) of about ``size``,
+    each ending just after a ``newline`` or at the end of the text."""
+    start, length = 0, len(text)
+    while start < length:
+        end = text.find(newline, start + size)
+        end = length if end < 0 else end + 1
+        yield text[start:end]
         start = end
